@@ -1,0 +1,54 @@
+package io.genorch.common;
+
+import io.genorch.common.config.OrchConfig;
+import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.persistence.GenerationStore;
+import io.genorch.common.persistence.ProviderGate;
+import io.genorch.common.provider.ProviderAdapter;
+import io.genorch.common.provider.ProviderClient;
+import io.genorch.common.provider.Providers;
+import io.vertx.sqlclient.Pool;
+import io.genorch.common.persistence.Database;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What the verticles of one process share: configuration, the database, the providers and the way to call them. */
+public record ServiceContext(
+    OrchConfig config,
+    Pool pool,
+    GenerationStore store,
+    Providers providers,
+    Map<String, ProviderSettings> providerSettings,
+    ProviderGate gate,
+    ProviderClient providerClient) {
+
+  /** Builds the shared parts for one process over an opened (and migrated) database. */
+  public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
+    Pool pool = database.pool(vertx, config.getInt("ORCH_PG_POOL_SIZE", 16));
+    Providers providers = Providers.all();
+    Map<String, ProviderSettings> settings = new LinkedHashMap<>();
+    providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
+    ProviderGate gate = new ProviderGate(pool, id -> settings.get(id).maxRpm(), id -> settings.get(id).maxInFlight());
+    ProviderClient client = new ProviderClient(
+        WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch")),
+        Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)));
+    return new ServiceContext(
+        config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);
+  }
+
+  public ProviderSettings settings(String providerId) {
+    ProviderSettings settings = providerSettings.get(providerId);
+    if (settings == null) {
+      throw new IllegalArgumentException("unknown provider " + providerId);
+    }
+    return settings;
+  }
+
+  public ProviderAdapter adapter(String providerId) {
+    return providers.find(providerId).orElseThrow(() -> new IllegalArgumentException("unknown provider " + providerId));
+  }
+}

@@ -1,0 +1,26 @@
+package io.genorch.common.bus;
+
+import io.genorch.common.domain.Generation;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Ids;
+import io.genorch.common.statemachine.GenerationStateMachine;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/** A change of a generation's status as it is published and stored (CONTRACT.md section 5). */
+public record LifecycleEvent(String id, String type, Instant occurredAt, Generation generation) {
+
+  public static LifecycleEvent of(Generation generation) {
+    GenerationStatus status = generation.status();
+    return new LifecycleEvent(
+        Ids.eventId(), GenerationStateMachine.lifecycleEventType(status), generation.updatedAt(), generation);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("type", type)
+        .put("id", id)
+        .put("occurredAt", occurredAt.toString())
+        .put("generation", generation.toJson());
+  }
+}

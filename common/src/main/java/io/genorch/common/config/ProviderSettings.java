@@ -1,0 +1,33 @@
+package io.genorch.common.config;
+
+import io.genorch.common.provider.ProviderSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One provider's operational settings from {@code ORCH_PROVIDER_<ID>_*} (CONTRACT.md section 6), with the
+ * defaults taken from its {@link ProviderSpec}.
+ */
+public record ProviderSettings(
+    String id,
+    String baseUrl,
+    String apiKey,
+    int maxRpm,
+    int maxInFlight,
+    boolean confirmWebhooks,
+    List<String> allowedCidrs,
+    Duration callbackGrace,
+    Duration deadline) {
+
+  public static final int DEFAULT_MAX_IN_FLIGHT = 16;
+
+  /** A provider is enabled when its API key is set. */
+  public boolean enabled() {
+    return apiKey != null && !apiKey.isBlank();
+  }
+
+  /** {@code runblob-kling-o3} becomes {@code RUNBLOB_KLING_O3}. */
+  public static String envId(String providerId) {
+    return providerId.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+  }
+}

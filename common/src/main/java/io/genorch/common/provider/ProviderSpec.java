@@ -1,0 +1,74 @@
+package io.genorch.common.provider;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the orchestrator knows about one provider: accepted values, and the timing model the poller derives its
+ * schedule from (PROVIDERS.md).
+ *
+ * @param webhookRetryDelays delays between the provider's first callback attempt and each retry, as documented
+ * @param webhookTimeout how long the provider waits for our answer to one callback
+ * @param expectedDuration how long a generation usually takes, from submission to the first callback attempt
+ * @param maxDuration after this the provider itself no longer finishes the job
+ * @param defaultMaxRpm requests a minute (submit and status together) when ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM is unset
+ * @param appendsCallbackSegment the provider posts to the URL it was given plus {@code /callback}
+ */
+public record ProviderSpec(
+    String id,
+    String description,
+    String defaultModel,
+    List<String> models,
+    List<Integer> durations,
+    Integer defaultDuration,
+    List<String> aspectRatios,
+    List<Duration> webhookRetryDelays,
+    Duration webhookTimeout,
+    Duration expectedDuration,
+    Duration maxDuration,
+    int defaultMaxRpm,
+    boolean appendsCallbackSegment) {
+
+  /** From the first callback attempt until the provider gives up: every retry delay plus one answer timeout each. */
+  public Duration webhookRetryWindow() {
+    Duration total = webhookTimeout;
+    for (Duration delay : webhookRetryDelays) {
+      total = total.plus(delay).plus(webhookTimeout);
+    }
+    return total;
+  }
+
+  /** Seconds after submission at which a missing callback is overdue, unless configured otherwise. */
+  public Duration defaultCallbackGrace() {
+    return expectedDuration.plus(webhookRetryWindow());
+  }
+
+  /** Seconds after submission at which a generation still running is timed out, unless configured otherwise. */
+  public Duration defaultDeadline() {
+    return maxDuration.plus(webhookRetryWindow());
+  }
+
+  public JsonObject toJson() {
+    JsonArray delays = new JsonArray();
+    webhookRetryDelays.forEach(d -> delays.add(d.toSeconds()));
+    return new JsonObject()
+        .put("id", id)
+        .put("description", description)
+        .put("defaultModel", defaultModel)
+        .put("models", new JsonArray(models))
+        .put("durations", new JsonArray(durations))
+        .put("defaultDurationSeconds", defaultDuration)
+        .put("aspectRatios", new JsonArray(aspectRatios))
+        .put(
+            "webhookRetrySchedule",
+            new JsonObject()
+                .put("attempts", 1 + webhookRetryDelays.size())
+                .put("retryDelaysSeconds", delays)
+                .put("answerTimeoutSeconds", webhookTimeout.toSeconds())
+                .put("windowSeconds", webhookRetryWindow().toSeconds()))
+        .put("expectedDurationSeconds", expectedDuration.toSeconds())
+        .put("maxDurationSeconds", maxDuration.toSeconds());
+  }
+}

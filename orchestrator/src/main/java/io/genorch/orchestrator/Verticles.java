@@ -1,0 +1,22 @@
+package io.genorch.orchestrator;
+
+import io.genorch.common.ServiceContext;
+import io.genorch.orchestrator.submission.SubmissionVerticle;
+import io.genorch.poller.PollerVerticle;
+import io.genorch.webhook.WebhookVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+
+/** The background verticles: submission to providers, webhook ingestion, and reconciliation by polling. */
+final class Verticles {
+
+  private Verticles() {}
+
+  static List<Future<String>> deployWorkers(Vertx vertx, ServiceContext c, WebhookVerticle webhook) {
+    return List.of(
+        vertx.deployVerticle(new SubmissionVerticle(c)),
+        vertx.deployVerticle(webhook),
+        vertx.deployVerticle(new PollerVerticle(c)));
+  }
+}

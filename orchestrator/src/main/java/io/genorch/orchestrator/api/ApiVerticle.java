@@ -1,0 +1,150 @@
+package io.genorch.orchestrator.api;
+
+import io.genorch.common.persistence.GenerationStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The client HTTP API of CONTRACT.md section 1, plus health, metrics and the OpenAPI document. */
+public final class ApiVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  public static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  private final GenerationService service;
+  private final GenerationStore store;
+  private final ApiKeys apiKeys;
+  private final int port;
+  private final boolean metricsEnabled;
+  private int actualPort;
+
+  public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled) {
+    this.service = service;
+    this.store = store;
+    this.apiKeys = apiKeys;
+    this.port = port;
+    this.metricsEnabled = metricsEnabled;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    HealthCheckHandler live = HealthCheckHandler.create(vertx);
+    live.register("process", p -> p.complete(Status.OK()));
+    HealthCheckHandler ready = HealthCheckHandler.create(vertx);
+    ready.register("database", 2_000, p -> store.ping().onComplete(
+        ok -> p.complete(Status.OK()), err -> p.complete(Status.KO(new JsonObject().put("error", String.valueOf(err.getMessage()))))));
+    router.get("/health/live").handler(live);
+    router.get("/health/ready").handler(ready);
+    if (metricsEnabled) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    }
+    Buffer openApi = vertx.fileSystem().readFileBlocking("openapi.json");
+    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
+
+    router.route("/v1/*").handler(apiKeys);
+    router.post("/v1/generations").handler(ApiVerticle::requireJson).handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(this::create);
+    router.get("/v1/generations").handler(this::list);
+    router.get("/v1/generations/:id").handler(this::get);
+    router.get("/v1/generations/:id/events").handler(this::timeline);
+    router.get("/v1/providers").handler(ctx -> ok(ctx, 200, service.providers()));
+    router.get("/v1/events").handler(this::lifecycleEvents);
+
+    router.route().failureHandler(this::failure);
+    router.errorHandler(404, ctx -> error(ctx, new ApiException(404, "not_found", "no such resource", null)));
+    router.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", "method not allowed here", null)));
+    router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null)));
+
+    return vertx.createHttpServer().requestHandler(router).listen(port).onSuccess(server -> {
+      actualPort = server.actualPort();
+      LOG.info("Client API listening on port {}", actualPort);
+    });
+  }
+
+  public int actualPort() {
+    return actualPort;
+  }
+
+  private static void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase().startsWith("application/json")) {
+      ctx.fail(new ApiException(415, "unsupported_media_type", "Content-Type must be application/json", null));
+      return;
+    }
+    ctx.next();
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", null));
+      return;
+    }
+    if (body == null) {
+      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", null));
+      return;
+    }
+    service.create(body, Set.of(), ctx.request().getHeader("Idempotency-Key"), ctx.get(ApiKeys.CALLER_SCOPE))
+        .onSuccess(accepted -> {
+          ctx.response().putHeader("Location", "/v1/generations/" + accepted.generation().id());
+          ok(ctx, accepted.replayed() ? 200 : 202, accepted.generation().toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    service.get(ctx.pathParam("id")).onSuccess(g -> ok(ctx, 200, g.toJson())).onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    var q = ctx.queryParams();
+    service.list(q.get("status"), q.get("provider"), q.get("limit"), q.get("cursor"))
+        .onSuccess(page -> ok(ctx, 200, page)).onFailure(ctx::fail);
+  }
+
+  private void timeline(RoutingContext ctx) {
+    service.timeline(ctx.pathParam("id")).onSuccess(t -> ok(ctx, 200, t)).onFailure(ctx::fail);
+  }
+
+  private void lifecycleEvents(RoutingContext ctx) {
+    service.lifecycleEvents(ctx.queryParams().get("after"), ctx.queryParams().get("limit"))
+        .onSuccess(e -> ok(ctx, 200, e)).onFailure(ctx::fail);
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiException api) {
+      error(ctx, api);
+    } else if (ctx.statusCode() == 413) {
+      error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null));
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      error(ctx, new ApiException(ctx.statusCode(), "invalid_request", "the request could not be read", null));
+    } else {
+      LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      error(ctx, ApiException.unavailable("the service could not complete the request; try again"));
+    }
+  }
+
+  private static void error(RoutingContext ctx, ApiException e) {
+    if (!ctx.response().ended()) {
+      ok(ctx, e.status(), e.toJson());
+    }
+  }
+
+  private static void ok(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

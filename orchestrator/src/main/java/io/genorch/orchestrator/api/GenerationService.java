@@ -1,0 +1,180 @@
+package io.genorch.orchestrator.api;
+
+import io.genorch.common.bus.Addresses;
+import io.genorch.common.domain.Generation;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.persistence.GenerationStore;
+import io.genorch.common.persistence.GenerationStore.IdempotencyKey;
+import io.genorch.common.provider.Providers;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * What clients can do with generations, the same over HTTP and the event bus: failures are {@link ApiException}s
+ * carrying the HTTP status.
+ */
+public final class GenerationService {
+
+  public static final int DEFAULT_PAGE = 50;
+  public static final int MAX_PAGE = 200;
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final GenerationStore store;
+  private final RequestValidator validator;
+  private final Providers providers;
+  private final Predicate<String> providerEnabled;
+  private final EventBus eventBus;
+
+  public GenerationService(
+      GenerationStore store, RequestValidator validator, Providers providers, Predicate<String> providerEnabled,
+      EventBus eventBus) {
+    this.store = store;
+    this.validator = validator;
+    this.providers = providers;
+    this.providerEnabled = providerEnabled;
+    this.eventBus = eventBus;
+  }
+
+  /** The stored generation and whether it was an idempotent replay (200) rather than a new one (202). */
+  public record Accepted(Generation generation, boolean replayed) {}
+
+  /**
+   * Validates and stores a generation, then wakes the submitter; nothing is stored for a refused request.
+   *
+   * @param callerScope whose Idempotency-Keys these are (a hash of the API key, or "eventbus")
+   */
+  public Future<Accepted> create(JsonObject body, Set<String> transportFields, String idempotencyKey, String callerScope) {
+    GenerationRequest request;
+    IdempotencyKey key = null;
+    try {
+      request = validator.validate(body, transportFields);
+      if (idempotencyKey != null) {
+        if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY) {
+          throw ApiException.invalid("Idempotency-Key", "Idempotency-Key must have 1 to 255 characters");
+        }
+        JsonObject hashed = body.copy();
+        transportFields.forEach(hashed::remove);
+        key = new IdempotencyKey(callerScope, idempotencyKey,
+            WebhookTokens.sha256(hashed.encode().getBytes(StandardCharsets.UTF_8)));
+      }
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return store.create(request, key)
+        .recover(err -> Future.failedFuture(err instanceof GenerationStore.IdempotencyConflictException
+            ? new ApiException(409, "idempotency_conflict", err.getMessage(), null)
+            : err))
+        .map(created -> {
+          if (!created.replayed()) {
+            eventBus.send(Addresses.SUBMISSION_WAKE, new JsonObject().put("id", created.generation().id()));
+          }
+          return new Accepted(created.generation(), created.replayed());
+        });
+  }
+
+  public Future<Generation> get(String id) {
+    return store.find(id).compose(g -> g
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(ApiException.notFound("no generation " + id))));
+  }
+
+  public Future<JsonObject> list(String status, String provider, String limitParam, String cursor) {
+    if (status != null && GenerationStatus.fromWire(status).isEmpty()) {
+      return Future.failedFuture(ApiException.invalid("status", "unknown status '" + status + "'"));
+    }
+    if (provider != null && providers.find(provider).isEmpty()) {
+      return Future.failedFuture(ApiException.invalid("provider", "unknown provider '" + provider + "'"));
+    }
+    int limit;
+    String afterId;
+    try {
+      limit = parseLimit(limitParam, DEFAULT_PAGE, MAX_PAGE);
+      afterId = cursor == null ? null : decodeCursor(cursor);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return store.list(status, provider, afterId, limit).map(page -> {
+      JsonArray data = new JsonArray();
+      page.items().forEach(g -> data.add(g.toJson()));
+      return new JsonObject()
+          .put("data", data)
+          .put("nextCursor", page.nextCursor() == null ? null : encodeCursor(page.nextCursor()));
+    });
+  }
+
+  public Future<JsonObject> timeline(String id) {
+    return store.timeline(id).compose(entries -> entries
+        .map(list -> {
+          JsonArray data = new JsonArray();
+          list.forEach(e -> data.add(e.toJson()));
+          return Future.succeededFuture(new JsonObject().put("data", data));
+        })
+        .orElseGet(() -> Future.failedFuture(ApiException.notFound("no generation " + id))));
+  }
+
+  public Future<JsonObject> lifecycleEvents(String afterParam, String limitParam) {
+    long after;
+    int limit;
+    try {
+      after = afterParam == null ? 0 : Long.parseLong(afterParam);
+      if (after < 0) {
+        throw new NumberFormatException();
+      }
+      limit = parseLimit(limitParam, 100, 1000);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(ApiException.invalid("after", "after must be a sequence number (0 or more)"));
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return store.lifecycleEventsAfter(after, limit).map(events -> {
+      long last = events.isEmpty() ? after : events.get(events.size() - 1).getLong("seq");
+      return new JsonObject().put("data", new JsonArray(List.copyOf(events))).put("lastSeq", last);
+    });
+  }
+
+  public JsonObject providers() {
+    JsonArray data = new JsonArray();
+    providers.list().forEach(a -> data.add(a.spec().toJson().put("enabled", providerEnabled.test(a.id()))));
+    return new JsonObject().put("data", data);
+  }
+
+  private static int parseLimit(String value, int fallback, int max) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int limit = Integer.parseInt(value);
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + max);
+  }
+
+  private static String encodeCursor(String lastId) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decodeCursor(String cursor) {
+    try {
+      String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      if (id.startsWith("gen_")) {
+        return id;
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw ApiException.invalid("cursor", "cursor is not one this service handed out");
+  }
+}

@@ -1,0 +1,37 @@
+package io.genorch.orchestrator.submission;
+
+/** Every SQL statement of the submission pipeline. */
+final class SubmissionSql {
+
+  private SubmissionSql() {}
+
+  /** Queued generations whose turn has come, for the providers this instance can call. */
+  static final String DUE_FOR_SUBMISSION =
+      "SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
+          + " AND provider = ANY($1) ORDER BY next_submit_at LIMIT $2";
+
+  /**
+   * Takes one generation for sending, binding the token of its callback URL. Only one caller can win: the row must
+   * still be queued, pending and due. The new next_submit_at is the lease of the request in flight.
+   */
+  static final String CLAIM_FOR_SENDING =
+      "UPDATE generations SET submit_state = 'sending', submit_attempts = submit_attempts + 1,"
+          + " webhook_token_hash = $2, next_submit_at = now() + make_interval(secs => $3)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
+          + " RETURNING submit_attempts";
+
+  /** After a transient failure: wait for the next attempt. */
+  static final String RETRY_LATER =
+      "UPDATE generations SET submit_state = 'pending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending'";
+
+  /** Requests that were on the wire when their sender stopped: their lease has run out. */
+  static final String ABANDONED_SENDS =
+      "SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
+          + " AND provider = ANY($1) LIMIT $2";
+
+  static final String TAKE_ABANDONED_SEND =
+      "UPDATE generations SET submit_state = 'done'"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
+          + " RETURNING id";
+}

@@ -1,0 +1,191 @@
+package io.genorch.orchestrator.submission;
+
+import io.genorch.common.ServiceContext;
+import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.domain.Generation;
+import io.genorch.common.domain.GenerationError;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.persistence.ProviderGate.Permit;
+import io.genorch.common.provider.ProviderAdapter;
+import io.genorch.common.provider.SubmitResult;
+import io.genorch.common.statemachine.Change;
+import io.genorch.common.statemachine.Source;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends queued generations to their providers. A generation is taken for sending by one conditional update, so
+ * several instances never send the same one; its callback token is bound before the request leaves, so a
+ * callback that races the answer still finds it. Outcomes:
+ * <ul>
+ *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
+ *   <li>refused (4xx): failed at once with the provider's reason, {@code resolvedBy: submit};</li>
+ *   <li>transient (connection refused, 5xx, 429): retried with backoff, then failed;</li>
+ *   <li>ambiguous (sent, no answer; or the process stopped mid-request): never sent again, since that could pay
+ *       twice. The generation is marked submitted without a task id: the bound token still maps a late callback,
+ *       and the deadline times it out otherwise.</li>
+ * </ul>
+ */
+public final class Submitter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Submitter.class);
+
+  private final ServiceContext ctx;
+  private final SubmitBackoff backoff;
+  private final Duration sendLease;
+  private final String webhookBaseUrl;
+
+  public Submitter(ServiceContext ctx, SubmitBackoff backoff, Duration sendLease) {
+    this.ctx = ctx;
+    this.backoff = backoff;
+    this.sendLease = sendLease;
+    this.webhookBaseUrl = ctx.config().publicWebhookBaseUrl();
+  }
+
+  /** One pass: settles abandoned sends, then submits every due generation it can get a permit for. */
+  public Future<Integer> sweep(int batchSize) {
+    String[] providers = enabledProviders();
+    if (providers.length == 0) {
+      return Future.succeededFuture(0);
+    }
+    return settleAbandoned(providers, batchSize)
+        .compose(v -> ctx.pool().preparedQuery(SubmissionSql.DUE_FOR_SUBMISSION).execute(Tuple.of(providers, batchSize)))
+        .compose(rows -> {
+          List<Future<Boolean>> attempts = new ArrayList<>();
+          rows.forEach(row -> attempts.add(submit(row.getString("id"))));
+          return Future.join(attempts).map(v -> (int) attempts.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
+        });
+  }
+
+  /**
+   * Submits one generation if it is due and a permit is free; true when a request was sent. Never fails: problems
+   * are logged and the generation stays due for the next sweep.
+   */
+  public Future<Boolean> submit(String id) {
+    return ctx.store().find(id).compose(found -> {
+      if (found.isEmpty() || found.get().status() != GenerationStatus.QUEUED) {
+        return Future.succeededFuture(false);
+      }
+      Generation generation = found.get();
+      ProviderSettings settings = ctx.settings(generation.provider());
+      if (!settings.enabled()) {
+        return Future.succeededFuture(false);
+      }
+      return ctx.gate().tryAcquire(generation.provider()).compose(permit -> permit
+          .map(p -> claimAndSend(generation, settings, p).eventually(() -> {
+            p.release();
+            return Future.succeededFuture();
+          }))
+          .orElseGet(() -> Future.succeededFuture(false)));
+    }).recover(err -> {
+      LOG.warn("Submitting {} failed; it stays queued for the next sweep", id, err);
+      return Future.succeededFuture(false);
+    });
+  }
+
+  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings, Permit permit) {
+    String token = WebhookTokens.newToken();
+    Tuple claim = Tuple.of(generation.id(), Buffer.buffer(WebhookTokens.hash(token)), (double) sendLease.toSeconds());
+    return ctx.pool().preparedQuery(SubmissionSql.CLAIM_FOR_SENDING).execute(claim).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(false); // another instance took it, or it is not due
+      }
+      int attempt = rows.iterator().next().getInteger("submit_attempts");
+      ProviderAdapter adapter = ctx.adapter(generation.provider());
+      String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
+      return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+          .compose(result -> settle(generation, settings, attempt, result))
+          .map(true);
+    });
+  }
+
+  private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, SubmitResult result) {
+    String id = generation.id();
+    Instant now = Instant.now();
+    if (result instanceof SubmitResult.Accepted accepted) {
+      Change change = Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject().put("attempt", attempt))
+          .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()));
+      return ctx.store().apply(id, change).mapEmpty();
+    }
+    if (result instanceof SubmitResult.Refused refused) {
+      return ctx.store().recordEvent(id, "submit_failed", failureDetail(attempt, refused.error().code(), refused.error().message())
+              .put("retryable", false))
+          .compose(v -> ctx.store().apply(id, failed(refused.error())))
+          .mapEmpty();
+    }
+    if (result instanceof SubmitResult.Transient transientFailure) {
+      JsonObject detail = failureDetail(attempt, "PROVIDER_UNAVAILABLE", transientFailure.reason());
+      if (!backoff.attemptsLeft(attempt)) {
+        return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", false).put("attemptsExhausted", true))
+            .compose(v -> ctx.store().apply(id, failed(new GenerationError("PROVIDER_UNAVAILABLE",
+                "the provider did not accept the generation after " + attempt + " attempts: " + transientFailure.reason(), true))))
+            .mapEmpty();
+      }
+      Duration wait = backoff.delayAfter(attempt, transientFailure.retryAfter());
+      return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", true).put("retryInMs", wait.toMillis()))
+          .compose(v -> ctx.pool().preparedQuery(SubmissionSql.RETRY_LATER).execute(Tuple.of(id, wait.toMillis() / 1000.0)))
+          .mapEmpty();
+    }
+    SubmitResult.Ambiguous ambiguous = (SubmitResult.Ambiguous) result;
+    return markAmbiguous(id, settings, ambiguous.reason(), attempt);
+  }
+
+  /** The provider may hold the job: wait for its callback until the deadline, never send it again. */
+  private Future<Void> markAmbiguous(String id, ProviderSettings settings, String reason, int attempt) {
+    Instant now = Instant.now();
+    Instant deadline = now.plus(settings.deadline());
+    JsonObject detail = failureDetail(attempt, "SUBMIT_OUTCOME_UNKNOWN", reason)
+        .put("ambiguous", true)
+        .put("note", "the request may have reached the provider; it is not sent again. A callback still completes it;"
+            + " otherwise it times out at its deadline");
+    return ctx.store().recordEvent(id, "submit_failed", detail)
+        .compose(v -> ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null,
+            new JsonObject().put("ambiguous", true), deadline, deadline)))
+        .mapEmpty();
+  }
+
+  private Future<Void> settleAbandoned(String[] providers, int batchSize) {
+    return ctx.pool().preparedQuery(SubmissionSql.ABANDONED_SENDS).execute(Tuple.of(providers, batchSize))
+        .compose(rows -> {
+          List<Future<Void>> settled = new ArrayList<>();
+          for (Row row : rows) {
+            String id = row.getString("id");
+            settled.add(ctx.pool().preparedQuery(SubmissionSql.TAKE_ABANDONED_SEND).execute(Tuple.of(id))
+                .compose(taken -> taken.size() == 0
+                    ? Future.<Void>succeededFuture()
+                    : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),
+                        "the instance sending it stopped before the provider answered", 0))));
+          }
+          return Future.join(settled).mapEmpty();
+        });
+  }
+
+  private static Change failed(GenerationError error) {
+    return new Change(Source.SUBMIT, GenerationStatus.FAILED, null, null, null, error, null, null, null);
+  }
+
+  private static JsonObject failureDetail(int attempt, String code, String message) {
+    return new JsonObject().put("attempt", attempt).put("code", code).put("message", message);
+  }
+
+  private String[] enabledProviders() {
+    return ctx.providerSettings().values().stream().filter(ProviderSettings::enabled).map(ProviderSettings::id).toArray(String[]::new);
+  }
+
+  static GenerationRequest requestOf(Generation g) {
+    return new GenerationRequest(g.provider(), g.model(), g.prompt(), g.imageUrl(), g.aspectRatio(), g.durationSeconds(),
+        g.options(), g.callbackUrl(), g.metadata());
+  }
+
+}

@@ -1,0 +1,283 @@
+package io.genorch.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.bus.Addresses;
+import io.genorch.common.testing.TestDatabase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client API of CONTRACT.md section 1, driven over real HTTP against a real database. */
+class ClientApiTest {
+
+  private static TestDatabase db;
+  private static Orchestrator service;
+  private static ApiClient api;
+
+  @BeforeAll
+  static void start() {
+    db = TestDatabase.create();
+    service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
+    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
+  }
+
+  @AfterAll
+  static void stop() {
+    TestOrchestrators.stop(service);
+    db.close();
+  }
+
+  @BeforeEach
+  void emptyTables() {
+    db.execute("DELETE FROM idempotency_keys; DELETE FROM generation_events; DELETE FROM lifecycle_events;"
+        + " DELETE FROM webhook_deliveries; DELETE FROM generations");
+  }
+
+  private static JsonObject validBody() {
+    return new JsonObject()
+        .put("provider", "runblob-sora")
+        .put("prompt", "a lighthouse in a storm")
+        .put("aspectRatio", "16:9")
+        .put("durationSeconds", 15)
+        .put("metadata", new JsonObject().put("order", 42));
+  }
+
+  private static long storedGenerations() {
+    return db.count("SELECT count(*) FROM generations");
+  }
+
+  private static void assertRefused(ApiClient.Response r, int status, String code, String field) {
+    assertEquals(status, r.status(), r.body());
+    assertEquals(code, r.error().getString("code"), r.body());
+    assertNotNull(r.error().getString("message"));
+    assertEquals(field, r.error().getString("field"), r.body());
+    assertEquals(0, storedGenerations(), "nothing is stored for a refused request");
+  }
+
+  @Test
+  void aValidRequestIsStoredAndAnswered202WithLocation() {
+    ApiClient.Response r = api.createGeneration(validBody());
+    assertEquals(202, r.status(), r.body());
+    JsonObject g = r.json();
+    assertTrue(g.getString("id").startsWith("gen_"));
+    assertEquals("/v1/generations/" + g.getString("id"), r.raw().headers().firstValue("Location").orElseThrow());
+    assertEquals("queued", g.getString("status"));
+    assertEquals("sora-2", g.getString("model"), "the provider's default model");
+    assertEquals("16:9", g.getString("aspectRatio"));
+    assertEquals(15, g.getInteger("durationSeconds"));
+    assertEquals(42, g.getJsonObject("metadata").getInteger("order"));
+    assertEquals(1, storedGenerations());
+
+    ApiClient.Response fetched = api.get("/v1/generations/" + g.getString("id"));
+    assertEquals(200, fetched.status());
+    assertEquals(g.getString("prompt"), fetched.json().getString("prompt"));
+    assertEquals(g.getString("createdAt"), fetched.json().getString("createdAt"));
+  }
+
+  @Test
+  void defaultsAreFilledIn() {
+    JsonObject g = api.createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", "x")).json();
+    assertEquals("9:16", g.getString("aspectRatio"));
+    assertNotNull(g.getInteger("durationSeconds"));
+  }
+
+  @Test
+  void missingPromptIsRefusedNamingTheField() {
+    assertRefused(api.createGeneration(validBody().copy().put("prompt", (String) null)), 400, "invalid_request", "prompt");
+    assertRefused(api.createGeneration(validBody().copy().put("prompt", "")), 400, "invalid_request", "prompt");
+    assertRefused(api.createGeneration(validBody().copy().put("prompt", "x".repeat(5001))), 400, "invalid_request", "prompt");
+  }
+
+  @Test
+  void unknownProviderIsRefused() {
+    assertRefused(api.createGeneration(validBody().copy().put("provider", "midjourney")), 400, "invalid_request", "provider");
+  }
+
+  @Test
+  void badAspectRatioIsRefused() {
+    assertRefused(api.createGeneration(validBody().copy().put("aspectRatio", "4:3")), 400, "invalid_request", "aspectRatio");
+    assertRefused(api.createGeneration(validBody().copy().put("aspectRatio", "1:1")), 400, "invalid_request", "aspectRatio");
+  }
+
+  @Test
+  void providerSpecificDurationsAreValidated() {
+    assertRefused(api.createGeneration(validBody().copy().put("durationSeconds", 5)), 400, "invalid_request", "durationSeconds");
+    assertRefused(api.createGeneration(validBody().copy().put("durationSeconds", "10")), 400, "invalid_request", "durationSeconds");
+  }
+
+  @Test
+  void otherFieldRulesAreValidated() {
+    assertRefused(api.createGeneration(validBody().copy().put("imageUrl", "ftp://x/y.png")), 400, "invalid_request", "imageUrl");
+    assertRefused(api.createGeneration(validBody().copy().put("callbackUrl", "http://127.0.0.1:9000/hook")), 400, "invalid_request", "callbackUrl");
+    assertRefused(api.createGeneration(validBody().copy().put("callbackUrl", "http://169.254.169.254/latest")), 400, "invalid_request", "callbackUrl");
+    assertRefused(api.createGeneration(validBody().copy().put("metadata", new JsonObject().put("blob", "y".repeat(5000)))), 400, "invalid_request", "metadata");
+    assertRefused(api.createGeneration(validBody().copy().put("options", "pro")), 400, "invalid_request", "options");
+    assertRefused(api.createGeneration(validBody().copy().put("aspect_ratio", "16:9")), 400, "invalid_request", "aspect_ratio");
+  }
+
+  @Test
+  void wrongContentTypeIs415() {
+    assertRefused(api.postRaw("/v1/generations", HttpRequest.BodyPublishers.ofString(validBody().encode()),
+        "Content-Type", "text/plain"), 415, "unsupported_media_type", null);
+  }
+
+  @Test
+  void aBodyThatIsNotJsonIs400() {
+    assertRefused(api.post("/v1/generations", "{not json"), 400, "invalid_request", null);
+    assertRefused(api.post("/v1/generations", "[1,2]"), 400, "invalid_request", null);
+  }
+
+  @Test
+  void aTwoMebibyteBodyIs413() {
+    String big = validBody().copy().put("prompt", "p".repeat(2 * 1024 * 1024)).encode();
+    assertRefused(api.post("/v1/generations", big), 413, "payload_too_large", null);
+  }
+
+  @Test
+  void aWrongOrMissingKeyIs401() {
+    ApiClient wrong = new ApiClient(service.httpPort(), "not-a-key");
+    assertRefused(wrong.createGeneration(validBody()), 401, "unauthorized", null);
+    ApiClient none = new ApiClient(service.httpPort(), null);
+    assertRefused(none.createGeneration(validBody()), 401, "unauthorized", null);
+    assertEquals(401, none.get("/v1/generations").status());
+    ApiClient second = new ApiClient(service.httpPort(), "second-key");
+    assertEquals(202, second.createGeneration(validBody()).status(), "every key of ORCH_API_KEYS works");
+  }
+
+  @Test
+  void twentyConcurrentRequestsWithOneIdempotencyKeyCreateOneGeneration() throws Exception {
+    List<CompletableFuture<ApiClient.Response>> calls = IntStream.range(0, 20)
+        .mapToObj(i -> CompletableFuture.supplyAsync(() -> api.createGeneration(validBody(), "Idempotency-Key", "order-42")))
+        .toList();
+    List<ApiClient.Response> responses = calls.stream().map(CompletableFuture::join).toList();
+    assertEquals(1, storedGenerations());
+    String id = responses.get(0).json().getString("id");
+    responses.forEach(r -> {
+      assertTrue(r.status() == 202 || r.status() == 200, r.body());
+      assertEquals(id, r.json().getString("id"));
+    });
+    assertEquals(1, responses.stream().filter(r -> r.status() == 202).count(), "exactly one request created it");
+  }
+
+  @Test
+  void theSameIdempotencyKeyWithAnotherBodyIs409() {
+    assertEquals(202, api.createGeneration(validBody(), "Idempotency-Key", "k1").status());
+    ApiClient.Response conflict = api.createGeneration(validBody().copy().put("prompt", "different"), "Idempotency-Key", "k1");
+    assertEquals(409, conflict.status());
+    assertEquals("idempotency_conflict", conflict.error().getString("code"));
+    assertEquals(1, storedGenerations());
+    ApiClient.Response tooLong = api.createGeneration(validBody(), "Idempotency-Key", "k".repeat(256));
+    assertEquals(400, tooLong.status());
+    assertEquals("Idempotency-Key", tooLong.error().getString("field"));
+  }
+
+  @Test
+  void anUnknownGenerationIs404() {
+    ApiClient.Response r = api.get("/v1/generations/gen_nope");
+    assertEquals(404, r.status());
+    assertEquals("not_found", r.error().getString("code"));
+    assertEquals(404, api.get("/v1/generations/gen_nope/events").status());
+  }
+
+  @Test
+  void listingIsNewestFirstWithCursorAndFilters() {
+    for (int i = 0; i < 5; i++) {
+      api.createGeneration(validBody().copy().put("prompt", "p" + i));
+    }
+    api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "v"));
+    JsonObject page1 = api.get("/v1/generations?limit=4").json();
+    JsonArray data1 = page1.getJsonArray("data");
+    assertEquals(4, data1.size());
+    assertEquals("v", data1.getJsonObject(0).getString("prompt"), "newest first");
+    JsonObject page2 = api.get("/v1/generations?limit=4&cursor=" + page1.getString("nextCursor")).json();
+    assertEquals(2, page2.getJsonArray("data").size());
+    assertNull(page2.getString("nextCursor"));
+    assertEquals("p0", page2.getJsonArray("data").getJsonObject(1).getString("prompt"));
+    assertEquals(1, api.get("/v1/generations?provider=vidgo").json().getJsonArray("data").size());
+    assertEquals(6, api.get("/v1/generations?status=queued").json().getJsonArray("data").size());
+    assertEquals(0, api.get("/v1/generations?status=succeeded").json().getJsonArray("data").size());
+    assertEquals("status", api.get("/v1/generations?status=done").error().getString("field"));
+    assertEquals("limit", api.get("/v1/generations?limit=201").error().getString("field"));
+    assertEquals("cursor", api.get("/v1/generations?cursor=zzz").error().getString("field"));
+  }
+
+  @Test
+  void theTimelineStartsWithAccepted() {
+    String id = api.createGeneration(validBody()).json().getString("id");
+    JsonArray timeline = api.get("/v1/generations/" + id + "/events").json().getJsonArray("data");
+    assertEquals("accepted", timeline.getJsonObject(0).getString("type"));
+    assertNotNull(timeline.getJsonObject(0).getString("at"));
+  }
+
+  @Test
+  void providersAreListedWithTheirRetrySchedules() {
+    JsonArray providers = api.get("/v1/providers").json().getJsonArray("data");
+    assertEquals(List.of("heo365-sora2", "runblob-sora", "vidgo", "apimart", "runblob-kling-o3"),
+        providers.stream().map(p -> ((JsonObject) p).getString("id")).toList());
+    JsonObject runblob = providers.getJsonObject(1);
+    assertEquals(false, runblob.getBoolean("enabled"), "no API key configured in this test");
+    assertEquals(List.of(10, 15), runblob.getJsonArray("durations").getList());
+    assertEquals(List.of(30, 60, 120, 240, 480),
+        runblob.getJsonObject("webhookRetrySchedule").getJsonArray("retryDelaysSeconds").getList().stream().map(n -> ((Number) n).intValue()).toList());
+  }
+
+  @Test
+  void lifecycleEventsAreReadableAfterASequenceNumber() {
+    assertEquals(0, api.get("/v1/events?after=0").json().getJsonArray("data").size());
+    assertEquals("after", api.get("/v1/events?after=-1").error().getString("field"));
+  }
+
+  @Test
+  void healthMetricsAndOpenApiNeedNoKey() {
+    ApiClient none = new ApiClient(service.httpPort(), null);
+    assertEquals(200, none.get("/health/live").status());
+    ApiClient.Response ready = none.get("/health/ready");
+    assertEquals(200, ready.status(), ready.body());
+    ApiClient.Response doc = none.get("/openapi.json");
+    assertEquals(200, doc.status());
+    assertTrue(doc.json().getString("openapi").startsWith("3."));
+  }
+
+  @Test
+  void theEventBusSubmitAndGetAnswerLikeHttp() throws Exception {
+    var bus = service.vertx().eventBus();
+    JsonObject body = validBody().copy().put("idempotencyKey", "bus-1");
+    JsonObject created = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).body();
+    assertEquals("queued", created.getString("status"));
+    JsonObject replay = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).body();
+    assertEquals(created.getString("id"), replay.getString("id"));
+    JsonObject fetched = (JsonObject) bus.request(Addresses.GET, new JsonObject().put("id", created.getString("id")))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    assertEquals(created.getString("id"), fetched.getString("id"));
+
+    assertEquals(400, busFailure(Addresses.SUBMIT, validBody().copy().put("provider", "nope")).failureCode());
+    assertEquals(409, busFailure(Addresses.SUBMIT, body.copy().put("prompt", "other")).failureCode());
+    assertEquals(404, busFailure(Addresses.GET, new JsonObject().put("id", "gen_missing")).failureCode());
+    assertEquals(1, storedGenerations());
+  }
+
+  private static ReplyException busFailure(String address, JsonObject body) throws Exception {
+    try {
+      service.vertx().eventBus().request(address, body).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return (ReplyException) e.getCause();
+    }
+    throw new AssertionError("expected a failure from " + address);
+  }
+}

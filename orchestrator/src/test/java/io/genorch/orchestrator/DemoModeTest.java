@@ -1,0 +1,56 @@
+package io.genorch.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.genorch.common.testing.TestDatabase;
+import io.genorch.simulator.ProviderSimulator;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** ORCH_DEMO=true: the simulator runs in-process and a generation of every provider completes through the API. */
+class DemoModeTest {
+
+  private static TestDatabase db;
+  private static Orchestrator service;
+
+  @BeforeAll
+  static void start() {
+    db = TestDatabase.create();
+    Map<String, String> env = TestOrchestrators.baseConfig(db);
+    env.put("ORCH_DEMO", "true");
+    service = TestOrchestrators.start(env);
+  }
+
+  @AfterAll
+  static void stop() {
+    TestOrchestrators.stop(service);
+    db.close();
+  }
+
+  @Test
+  void aGenerationOfEveryProviderSucceedsThroughTheRealApi() {
+    ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
+    for (JsonObject provider : api.get("/v1/providers").json().getJsonArray("data").stream().map(JsonObject.class::cast).toList()) {
+      assertEquals(true, provider.getBoolean("enabled"), provider.getString("id") + " is enabled in demo mode");
+    }
+    Map<String, String> ids = new LinkedHashMap<>();
+    for (String provider : ProviderSimulator.PROVIDERS) {
+      ApiClient.Response r = api.createGeneration(new JsonObject().put("provider", provider).put("prompt", "demo of " + provider));
+      assertEquals(202, r.status(), r.body());
+      ids.put(provider, r.json().getString("id"));
+    }
+    ids.forEach((provider, id) -> {
+      JsonObject done = Eventually.await(provider + " to finish", Duration.ofSeconds(30),
+          () -> api.get("/v1/generations/" + id).json(),
+          g -> g.getString("status").equals("succeeded") || g.getString("status").equals("failed"));
+      assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
+      assertFalse(done.getJsonArray("outputs").isEmpty(), provider + " has an output");
+    });
+  }
+}

@@ -1,0 +1,232 @@
+package io.genorch.webhook;
+
+import io.genorch.common.ServiceContext;
+import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.provider.InvalidPayloadException;
+import io.genorch.common.provider.ProviderAdapter;
+import io.genorch.common.provider.ProviderOutcome;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request path of a provider webhook (CONTRACT.md section 2), checked in this order: provider known → source
+ * address allowed (403) → body at most 1 MiB (413, by the body handler) → a JSON object (400) → token bound to a
+ * generation of this provider (404) → the provider's webhook shape (400) → no other task than the one bound (409)
+ * → stored → 200. Nothing slow happens before the answer: no provider call, no state machine; one database round
+ * trip stores the delivery, and {@code onStored} hands it to processing. Any fault of ours is 503, never a 4xx.
+ */
+final class WebhookIngest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookIngest.class);
+
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /** Our tokens are 43 characters; anything much longer is not one of them and is not worth hashing. */
+  static final int MAX_TOKEN_LENGTH = 256;
+  private static final int MAX_HEADER_VALUE = 1024;
+  /** Headers kept with a delivery: how it was sent and through what; never credentials or cookies. */
+  private static final Set<String> KEPT_HEADERS = Set.of(
+      "content-type", "content-length", "content-encoding", "user-agent", "x-forwarded-for", "x-forwarded-proto",
+      "x-real-ip", "forwarded", "via", "x-request-id", "idempotency-key");
+  private static final Buffer RECEIVED = new JsonObject().put("received", true).toBuffer();
+  private static final String ADAPTER = "genorch.webhook.adapter";
+
+  private final ServiceContext ctx;
+  private final Pool pool;
+  private final Map<String, SourceAllowlist> allowlists;
+  private final Runnable onStored;
+
+  /**
+   * @param onStored called after each delivery was stored and acknowledged
+   * @throws IllegalArgumentException when a provider's ALLOWED_CIDRS is not a list of address blocks
+   */
+  WebhookIngest(ServiceContext ctx, Runnable onStored) {
+    this.ctx = ctx;
+    this.pool = ctx.pool();
+    this.onStored = onStored;
+    Map<String, SourceAllowlist> lists = new HashMap<>();
+    for (ProviderSettings settings : ctx.providerSettings().values()) {
+      try {
+        lists.put(settings.id(), SourceAllowlist.parse(settings.allowedCidrs()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "ORCH_PROVIDER_" + ProviderSettings.envId(settings.id()) + "_ALLOWED_CIDRS: " + e.getMessage(), e);
+      }
+    }
+    this.allowlists = Map.copyOf(lists);
+  }
+
+  /** The source allowlist in force for a provider ("any" when unset). */
+  SourceAllowlist allowlist(String providerId) {
+    return allowlists.getOrDefault(providerId, SourceAllowlist.any());
+  }
+
+  /** Before the body is read: the provider exists and serves this path, and the source may send to it. */
+  void admit(RoutingContext rc) {
+    String providerId = rc.pathParam("provider");
+    ProviderAdapter adapter = ctx.providers().find(providerId).orElse(null);
+    if (adapter == null) {
+      throw WebhookRefusal.notFound("no such provider");
+    }
+    if (rc.request().path().endsWith("/callback") && !adapter.spec().appendsCallbackSegment()) {
+      throw WebhookRefusal.notFound("no such resource");
+    }
+    String source = sourceAddress(rc);
+    if (!allowlist(providerId).allows(source)) {
+      LOG.warn("Webhook for {} from {} refused: outside ALLOWED_CIDRS {}", providerId, source, allowlist(providerId));
+      throw WebhookRefusal.forbidden("this address may not deliver webhooks for " + providerId);
+    }
+    rc.put(ADAPTER, adapter);
+    rc.next();
+  }
+
+  /** After the body handler: checks the delivery, stores it, answers 200, hands it on. */
+  void accept(RoutingContext rc) {
+    ProviderAdapter adapter = rc.get(ADAPTER);
+    Buffer raw = rc.body().buffer();
+    JsonObject json = jsonObject(raw);
+    String token = rc.pathParam("token");
+    if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+      throw WebhookRefusal.notFound("unknown webhook token");
+    }
+    Buffer tokenHash = Buffer.buffer(WebhookTokens.hash(token));
+    ProviderOutcome outcome;
+    try {
+      outcome = adapter.parseWebhook(json);
+    } catch (InvalidPayloadException e) {
+      refuseUnreadable(rc, adapter, tokenHash, e);
+      return;
+    }
+    String taskId = outcome.providerTaskId();
+    Tuple params = Tuple.tuple()
+        .addValue(tokenHash)
+        .addString(adapter.id())
+        .addString(taskId)
+        .addString(sourceAddress(rc))
+        .addValue(keptHeaders(rc.request().headers()))
+        .addString(raw.toString(StandardCharsets.UTF_8))
+        .addValue(Buffer.buffer(WebhookTokens.sha256(raw.getBytes())));
+    pool.preparedQuery(WebhookSql.INGEST).execute(params).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Webhook for {} not stored, answered 503 so that the provider retries: {}", adapter.id(), ar.cause().toString());
+        rc.fail(WebhookRefusal.unavailable());
+        return;
+      }
+      if (ar.result().size() == 0) {
+        rc.fail(WebhookRefusal.notFound("unknown webhook token"));
+        return;
+      }
+      Row row = ar.result().iterator().next();
+      if (!adapter.id().equals(row.getString("provider"))) {
+        LOG.warn("Webhook on the {} route carried the token of a {} generation {}", adapter.id(), row.getString("provider"), row.getString("id"));
+        rc.fail(WebhookRefusal.notFound("unknown webhook token"));
+        return;
+      }
+      Long deliveryId = row.getLong("delivery_id");
+      if (deliveryId == null) {
+        LOG.warn("Webhook for generation {} names task {} but task {} is bound to it", row.getString("id"), taskId, row.getString("provider_task_id"));
+        rc.fail(WebhookRefusal.taskMismatch("the payload names another task than the one this URL was issued for"));
+        return;
+      }
+      LOG.debug("Webhook delivery {} for generation {} stored ({} {})", deliveryId, row.getString("id"), adapter.id(), outcome.rawStatus());
+      rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(RECEIVED);
+      onStored.run();
+    });
+  }
+
+  /** A JSON body the adapter does not take: 400 for the holder of a valid token, 404 for anyone else. */
+  private void refuseUnreadable(RoutingContext rc, ProviderAdapter adapter, Buffer tokenHash, InvalidPayloadException e) {
+    pool.preparedQuery(WebhookSql.PROVIDER_OF_TOKEN).execute(Tuple.of(tokenHash)).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Webhook for {} could not be checked, answered 503: {}", adapter.id(), ar.cause().toString());
+        rc.fail(WebhookRefusal.unavailable());
+      } else if (ar.result().size() == 0 || !adapter.id().equals(ar.result().iterator().next().getString("provider"))) {
+        rc.fail(WebhookRefusal.notFound("unknown webhook token"));
+      } else {
+        LOG.warn("Webhook for {} is not its documented JSON: {}", adapter.id(), e.getMessage());
+        rc.fail(WebhookRefusal.invalid("not a " + adapter.id() + " webhook: " + e.getMessage()));
+      }
+    });
+  }
+
+  /** Answers every refusal and fault in the error shape; anything unexpected is 503, so the provider retries. */
+  void failure(RoutingContext rc) {
+    WebhookRefusal refusal;
+    if (rc.failure() instanceof WebhookRefusal r) {
+      refusal = r;
+    } else if (rc.failure() == null && rc.statusCode() == 413) {
+      refusal = WebhookRefusal.tooLarge();
+    } else if (rc.failure() == null && rc.statusCode() == 404) {
+      refusal = WebhookRefusal.notFound("no such resource");
+    } else if (rc.failure() == null && rc.statusCode() == 405) {
+      refusal = WebhookRefusal.methodNotAllowed();
+    } else if (rc.failure() == null && rc.statusCode() == 400) {
+      refusal = WebhookRefusal.invalid("malformed request");
+    } else {
+      // the path holds the token, a secret: only the provider is logged
+      LOG.error("Webhook request for {} failed (status {}), answered 503", rc.pathParam("provider"), rc.statusCode(), rc.failure());
+      refusal = WebhookRefusal.unavailable();
+    }
+    if (rc.response().ended()) {
+      return;
+    }
+    rc.response()
+        .setStatusCode(refusal.status())
+        .putHeader("Content-Type", "application/json")
+        .end(refusal.toJson().toBuffer());
+  }
+
+  private static JsonObject jsonObject(Buffer raw) {
+    if (raw == null || raw.length() == 0) {
+      throw WebhookRefusal.invalid("the body is empty; a JSON object is expected");
+    }
+    Object value;
+    try {
+      value = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw WebhookRefusal.invalid("the body is not JSON");
+    }
+    if (value instanceof JsonObject object) {
+      return object;
+    }
+    throw WebhookRefusal.invalid("the body is not a JSON object");
+  }
+
+  private static String sourceAddress(RoutingContext rc) {
+    SocketAddress remote = rc.request().remoteAddress();
+    if (remote == null) {
+      return null;
+    }
+    return remote.hostAddress() != null ? remote.hostAddress() : remote.host();
+  }
+
+  /** The headers worth keeping: transport, proxies, and anything that looks like a signature, should one appear. */
+  static JsonObject keptHeaders(MultiMap headers) {
+    JsonObject kept = new JsonObject();
+    for (String name : headers.names()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (KEPT_HEADERS.contains(lower) || lower.startsWith("webhook-") || lower.contains("signature")) {
+        List<String> values = headers.getAll(name);
+        String value = String.join(", ", values);
+        kept.put(lower, value.length() > MAX_HEADER_VALUE ? value.substring(0, MAX_HEADER_VALUE) : value);
+      }
+    }
+    return kept;
+  }
+}

@@ -1,0 +1,50 @@
+package io.genorch.webhook;
+
+/** Every SQL statement of the webhook module, parameterised; nothing here is ever built from input. */
+final class WebhookSql {
+
+  private WebhookSql() {}
+
+  /**
+   * The whole request path in one round trip: finds the generation bound to the token hash ($1) and stores the
+   * delivery only when it belongs to the provider of the URL ($2) and does not name another task than the one
+   * bound ($3, the payload's task id). No row: unknown token (404). A row without {@code delivery_id}: wrong
+   * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
+   */
+  static final String INGEST =
+      "WITH g AS (SELECT id, provider, provider_task_id FROM generations WHERE webhook_token_hash = $1),"
+          + " d AS (INSERT INTO webhook_deliveries"
+          + " (provider, generation_id, source_address, headers, body, body_sha256, next_attempt_at)"
+          + " SELECT $2, g.id, $4, $5, $6, $7, now() FROM g"
+          + " WHERE g.provider = $2 AND (g.provider_task_id IS NULL OR $3::text IS NULL OR g.provider_task_id = $3::text)"
+          + " RETURNING id)"
+          + " SELECT g.id, g.provider, g.provider_task_id, (SELECT id FROM d) AS delivery_id FROM g";
+
+  /** The provider a token hash is bound to (answers 404 vs 400 for a body the adapter refuses). */
+  static final String PROVIDER_OF_TOKEN = "SELECT provider FROM generations WHERE webhook_token_hash = $1";
+
+  /**
+   * Claims up to $1 due deliveries for $2 seconds (the lease): rows another instance is claiming are skipped, and a
+   * claimed row is not due again until its lease runs out, so a delivery whose processor died is taken again.
+   */
+  static final String CLAIM_DUE =
+      "UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)"
+          + " FROM (SELECT id FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()"
+          + " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
+          + " WHERE d.id = due.id"
+          + " RETURNING d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts";
+
+  /** An earlier delivery with the same body for the same generation that was already processed. */
+  static final String PROCESSED_TWIN =
+      "SELECT id FROM webhook_deliveries WHERE generation_id = $1 AND body_sha256 = $2 AND id <> $3"
+          + " AND processed_at IS NOT NULL ORDER BY id LIMIT 1";
+
+  static final String MARK_PROCESSED =
+      "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL";
+
+  /** Leaves a delivery unprocessed and due again in $2 seconds, noting why ($3). */
+  static final String RESCHEDULE =
+      "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL";
+}

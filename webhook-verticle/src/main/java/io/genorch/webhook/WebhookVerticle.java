@@ -1,0 +1,89 @@
+package io.genorch.webhook;
+
+import io.genorch.common.ServiceContext;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.AllowForwardHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Provider webhooks (CONTRACT.md section 2) on their own port, so that only this faces the internet:
+ * {@code POST /webhooks/{provider}/{token}} and, for providers that append a segment,
+ * {@code POST /webhooks/{provider}/{token}/callback}. {@link WebhookIngest} stores and acknowledges;
+ * {@link DeliveryWorker} with {@link DeliveryProcessor} applies what was stored.
+ */
+public final class WebhookVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookVerticle.class);
+
+  private final ServiceContext ctx;
+  private final int port;
+  private final WebhookOptions options;
+  private DeliveryWorker worker;
+  private int actualPort;
+
+  /** Options from the service configuration ({@link WebhookOptions#from}). */
+  public WebhookVerticle(ServiceContext ctx, int port) {
+    this(ctx, port, WebhookOptions.from(ctx.config()));
+  }
+
+  public WebhookVerticle(ServiceContext ctx, int port, WebhookOptions options) {
+    this.ctx = ctx;
+    this.port = port;
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    worker = new DeliveryWorker(vertx, ctx.pool(), new DeliveryProcessor(ctx, options), options);
+    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? worker::wake : () -> { });
+
+    Router router = Router.router(vertx);
+    router.allowForward(options.trustForwarded() ? AllowForwardHeaders.ALL : AllowForwardHeaders.NONE);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(WebhookIngest.MAX_BODY_BYTES);
+    for (String path : new String[] {"/webhooks/:provider/:token", "/webhooks/:provider/:token/callback"}) {
+      // two routes, because the router runs a body handler before any other on its route: admission (provider,
+      // source address) must come before the body is read
+      router.post(path).handler(ingest::admit).failureHandler(ingest::failure);
+      router.post(path).handler(body).handler(ingest::accept).failureHandler(ingest::failure);
+    }
+    router.route().failureHandler(ingest::failure);
+    for (int status : new int[] {400, 404, 405, 413}) {
+      router.errorHandler(status, ingest::failure);
+    }
+
+    ctx.providerSettings().values().forEach(s -> {
+      if (s.confirmWebhooks() || ingest.allowlist(s.id()).restricts()) {
+        LOG.info("Webhooks of {}: confirm={} allowed sources={}", s.id(), s.confirmWebhooks(), ingest.allowlist(s.id()));
+      }
+    });
+    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+        .requestHandler(router)
+        .listen(port)
+        .onSuccess(server -> {
+          actualPort = server.actualPort();
+          if (options.processDeliveries()) {
+            worker.start();
+          }
+          LOG.info("Provider webhooks listening on port {}{}", actualPort,
+              options.processDeliveries() ? "" : " (ingest only: ORCH_WEBHOOK_PROCESS=false)");
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (worker != null) {
+      worker.stop();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** The port bound (useful when started on port 0). */
+  public int actualPort() {
+    return actualPort;
+  }
+}

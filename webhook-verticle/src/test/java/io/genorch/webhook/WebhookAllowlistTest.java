@@ -1,0 +1,79 @@
+package io.genorch.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.config.OrchConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Source allowlists and retry timing, without a network. */
+class WebhookAllowlistTest {
+
+  @Test
+  void unsetAllowlistAllowsEverySource() {
+    SourceAllowlist any = SourceAllowlist.parse(List.of());
+    assertFalse(any.restricts());
+    assertTrue(any.allows("203.0.113.9"));
+    assertTrue(any.allows(null));
+  }
+
+  @Test
+  void ipv4BlocksMatchByPrefix() {
+    SourceAllowlist list = SourceAllowlist.parse(List.of("10.0.0.0/8", "192.168.1.128/25", "198.51.100.7"));
+    assertTrue(list.allows("10.255.1.2"));
+    assertTrue(list.allows("192.168.1.200"));
+    assertFalse(list.allows("192.168.1.127"));
+    assertTrue(list.allows("198.51.100.7"));
+    assertFalse(list.allows("198.51.100.8"));
+    assertFalse(list.allows("11.0.0.1"));
+  }
+
+  @Test
+  void ipv6BlocksMatchAndMappedIpv4CountsAsIpv4() {
+    SourceAllowlist list = SourceAllowlist.parse(List.of("2001:db8::/32", "127.0.0.0/8"));
+    assertTrue(list.allows("2001:db8:1::5"));
+    assertTrue(list.allows("[2001:db8::1]"));
+    assertFalse(list.allows("2001:db9::1"));
+    assertTrue(list.allows("::ffff:127.0.0.1"));
+    assertFalse(list.allows("::1"));
+  }
+
+  @Test
+  void sourcesThatAreNotAddressLiteralsAreRefusedWithoutLookingThemUp() {
+    SourceAllowlist list = SourceAllowlist.parse(List.of("0.0.0.0/0"));
+    assertTrue(list.allows("8.8.8.8"));
+    assertFalse(list.allows("localhost"));
+    assertFalse(list.allows(null));
+  }
+
+  @Test
+  void malformedEntriesAreRefusedWithTheEntryNamed() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SourceAllowlist.parse(List.of("provider.example.com")))
+        .getMessage().contains("provider.example.com"));
+    assertThrows(IllegalArgumentException.class, () -> SourceAllowlist.parse(List.of("10.0.0.0/33")));
+    assertThrows(IllegalArgumentException.class, () -> SourceAllowlist.parse(List.of("10.0.0.0/x")));
+    assertThrows(IllegalArgumentException.class, () -> SourceAllowlist.parse(List.of("300.1.1.1")));
+  }
+
+  @Test
+  void retryWaitDoublesUpToTheCap() {
+    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of(
+        "ORCH_WEBHOOK_RETRY_BASE_MS", "1000", "ORCH_WEBHOOK_RETRY_CAP_MS", "5000")));
+    assertEquals(Duration.ofSeconds(1), options.retryDelay(1));
+    assertEquals(Duration.ofSeconds(2), options.retryDelay(2));
+    assertEquals(Duration.ofSeconds(4), options.retryDelay(3));
+    assertEquals(Duration.ofSeconds(5), options.retryDelay(4));
+    assertEquals(Duration.ofSeconds(5), options.retryDelay(60));
+  }
+
+  @Test
+  void leaseOutlastsTheProviderTimeoutByDefault() {
+    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of("ORCH_PROVIDER_TIMEOUT_MS", "45000")));
+    assertTrue(options.lease().compareTo(Duration.ofSeconds(45)) > 0, options.lease().toString());
+  }
+}

@@ -1,0 +1,236 @@
+package io.genorch.webhook;
+
+import static io.genorch.webhook.WebhookHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.genorch.common.config.OrchConfig;
+import io.genorch.common.testing.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Acknowledgement throughput and latency of the webhook verticle on this machine, over loopback HTTP with a real
+ * PostgreSQL: {@value #GENERATIONS} generations each get their terminal callback twice (a first delivery and a
+ * redelivery), {@value #CONCURRENCY} requests in flight, after {@value #WARMUP} warm-up deliveries and
+ * {@value #SOLO} deliveries sent one at a time (the latency when nothing queues). The
+ * verticle processes while it acknowledges, as in production. Bounded in count and in time
+ * ({@link #TIME_LIMIT}). Not part of the test suite (tag "benchmark"); run it with {@code bench/run.sh webhook}.
+ * The report goes to {@code target/benchmarks/webhook.txt}.
+ */
+@Tag("benchmark")
+class WebhookBenchmark {
+
+  static final int GENERATIONS = 5_000;
+  static final int WARMUP = 1_000;
+  static final int CONCURRENCY = 64;
+  static final int SOLO = 1_000;
+  static final Duration TIME_LIMIT = Duration.ofSeconds(120);
+
+  @Test
+  void acknowledgementThroughputAndLatency() throws Exception {
+    try (TestDatabase db = TestDatabase.create()) {
+      Vertx server = Vertx.vertx();
+      Vertx client = Vertx.vertx();
+      try {
+        run(db, server, client);
+      } finally {
+        await(client.close());
+        await(server.close());
+      }
+    }
+  }
+
+  private void run(TestDatabase db, Vertx server, Vertx client) throws IOException {
+    OrchConfig config = OrchConfig.of(Map.of());
+    WebhookHarness h = WebhookHarness.start(server, db, config, WebhookOptions.from(config));
+    int warmupGenerations = WARMUP;
+    arrange(db, "warm", warmupGenerations);
+    arrange(db, "solo", SOLO);
+    arrange(db, "bench", GENERATIONS);
+
+    WebClient http = WebClient.create(client, new WebClientOptions().setKeepAlive(true).setPipelining(false),
+        new PoolOptions().setHttp1MaxSize(CONCURRENCY));
+    // warm-up: JIT, prepared statements, connection pools
+    drive(http, h.port(), "warm", warmupGenerations, warmupGenerations, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
+    waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+
+    // one at a time: the latency of an acknowledgement when nothing queues
+    long[] single = drive(http, h.port(), "solo", SOLO, SOLO, 1, Instant.now().plus(TIME_LIMIT));
+    waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+    long[] soloSorted = Arrays.stream(single).filter(l -> l >= 0).sorted().toArray();
+
+    int count = GENERATIONS * 2;
+    long started = System.nanoTime();
+    long[] latencies = drive(http, h.port(), "bench", GENERATIONS, count, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
+    long ackedNanos = System.nanoTime() - started;
+    long processedWait = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+    long allAppliedNanos = System.nanoTime() - started;
+
+    long sent = latencies.length;
+    long[] sorted = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
+    long ok = db.count("SELECT count(*) FROM webhook_deliveries d JOIN generations g ON g.id = d.generation_id WHERE g.id LIKE 'gen_bench_%'");
+    long succeeded = db.count("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND status = 'succeeded'");
+    long duplicates = db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id LIKE 'gen_bench_%' AND outcome = 'duplicate'");
+    String version = versionOf(db);
+
+    StringBuilder report = new StringBuilder();
+    report.append("# webhook-verticle benchmark (WebhookBenchmark)\n");
+    report.append("date:             ").append(Instant.now()).append('\n');
+    report.append("machine:          ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
+        .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
+        .append(System.getProperty("java.version")).append(", max heap ")
+        .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
+    report.append("database:         PostgreSQL ").append(version).append(" via TestDatabase (")
+        .append(db.url().replaceAll("//[^@]*@", "//")).append("), pool 16\n");
+    report.append("setup:            client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n")
+        .append("                  processes (state machine, timeline, lifecycle event) while it acknowledges\n");
+    report.append("deliveries:       ").append(count).append(" (").append(GENERATIONS)
+        .append(" generations x 2: terminal callback + redelivery), after ").append(WARMUP).append(" warm-up\n");
+    report.append("concurrency:      ").append(CONCURRENCY).append(" requests in flight\n");
+    report.append("acknowledged:     ").append(sorted.length).append(" x 200 of ").append(sent).append(" sent\n");
+    report.append(String.format("throughput:       %.0f deliveries/s acknowledged (%.2f s)%n", sorted.length / seconds(ackedNanos), seconds(ackedNanos)));
+    report.append(String.format("ack latency:      p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])));
+    report.append(String.format("unloaded:         %d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
+        ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])));
+    report.append(String.format("all applied:      %.2f s after the first request (%.0f deliveries/s end to end; %s)%n",
+        seconds(allAppliedNanos), sorted.length / seconds(allAppliedNanos),
+        processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"));
+    report.append("check:            ").append(succeeded).append('/').append(GENERATIONS).append(" generations succeeded, ")
+        .append(ok).append(" deliveries stored, ").append(duplicates).append(" recorded as duplicates\n");
+    report.append("rerun:            bench/run.sh webhook\n");
+
+    Path out = Path.of("target", "benchmarks", "webhook.txt");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, report.toString());
+    System.out.print(report);
+    assertEquals(count, sorted.length, "every delivery was acknowledged with 200");
+    assertEquals(GENERATIONS, succeeded);
+  }
+
+  /** Generations bound to tokens {@code <prefix>-<i>} and submitted as task {@code <prefix>-task-<i>}, in one statement. */
+  private static void arrange(TestDatabase db, String prefix, int n) {
+    db.execute("INSERT INTO generations (id, provider, model, status, prompt, aspect_ratio, duration_seconds,"
+        + " provider_task_id, webhook_token_hash, created_at, submitted_at, updated_at, submit_state)"
+        + " SELECT 'gen_" + prefix + "_' || lpad(i::text, 6, '0'), 'runblob-sora', 'sora-2', 'submitted', 'benchmark', '9:16', 10,"
+        + " '" + prefix + "-task-' || i, sha256(convert_to('" + prefix + "-' || i, 'UTF8')), now(), now(), now(), 'done'"
+        + " FROM generate_series(0, " + (n - 1) + ") AS i");
+  }
+
+  private static Buffer body(String prefix, int i) {
+    return new JsonObject()
+        .put("generation_id", prefix + "-task-" + i)
+        .put("status", "completed")
+        .put("prompt", "benchmark")
+        .put("video_url", "https://cdn.runblob.io/videos/2025/11/" + prefix + "-" + i + ".mp4")
+        .put("created_at", "2025-11-24T10:00:00.000000")
+        .put("completed_at", "2025-11-24T10:05:30.000000")
+        .toBuffer();
+  }
+
+  /**
+   * Sends {@code count} deliveries, delivery k to generation {@code k % generations}, keeping {@code concurrency}
+   * in flight; returns each one's ack latency in ns (-1 for anything but a 200). Stops early at {@code until}.
+   */
+  private static long[] drive(WebClient http, int port, String prefix, int generations, int count, int concurrency, Instant until) {
+    long[] latencies = new long[count];
+    Arrays.fill(latencies, -1);
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong failures = new AtomicLong();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      Promise<Void> done = Promise.promise();
+      lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
+      lanes.add(done.future());
+    }
+    await(Future.all(lanes));
+    if (failures.get() > 0) {
+      System.out.println("non-200 answers or errors: " + failures.get());
+    }
+    return latencies;
+  }
+
+  private static void lane(WebClient http, int port, String prefix, int generations, int count, Instant until,
+      long[] latencies, AtomicInteger next, AtomicLong failures, Promise<Void> done) {
+    int k = next.getAndIncrement();
+    if (k >= count || Instant.now().isAfter(until)) {
+      done.tryComplete();
+      return;
+    }
+    int i = k % generations;
+    long start = System.nanoTime();
+    http.post(port, "127.0.0.1", "/webhooks/runblob-sora/" + prefix + "-" + i)
+        .putHeader("Content-Type", "application/json")
+        .sendBuffer(body(prefix, i))
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result().statusCode() == 200) {
+            latencies[k] = System.nanoTime() - start;
+          } else {
+            failures.incrementAndGet();
+          }
+          lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
+        });
+  }
+
+  /** Nanoseconds until no delivery is left unprocessed, or -1 when {@code until} passed first. */
+  private static long waitProcessed(TestDatabase db, Instant until) {
+    long start = System.nanoTime();
+    while (db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL") > 0) {
+      if (Instant.now().isAfter(until)) {
+        return -1;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+    return System.nanoTime() - start;
+  }
+
+  private static String versionOf(TestDatabase db) {
+    try (var c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  private static long percentile(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1_000_000.0;
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1_000_000_000.0;
+  }
+}
