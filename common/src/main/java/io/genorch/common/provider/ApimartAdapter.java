@@ -1,0 +1,174 @@
+package io.genorch.common.provider;
+
+import io.genorch.common.domain.FieldError;
+import io.genorch.common.domain.GenerationError;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Output;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * apimart (seed 003, docs.apimart.ai/en/api-reference): the submit answer's {@code data} is an array; the
+ * {@code webhook} we send is a base URL to which apimart appends {@code /callback}; the callback body equals the
+ * status answer. Result URLs may be a string or an array of strings and expire ({@code expires_at}, unix
+ * seconds). A 4xx answer to a callback stops apimart's retries at once.
+ */
+public final class ApimartAdapter implements ProviderAdapter {
+
+  public static final String ID = "apimart";
+  private static final int MAX_PROMPT = 4000;
+
+  private static final ProviderSpec SPEC = new ProviderSpec(
+      ID,
+      "apimart video generations (Sora 2)",
+      "sora-2",
+      List.of("sora-2", "sora-2-pro"),
+      List.of(10, 15, 25),
+      10,
+      List.of("9:16", "16:9"),
+      List.of(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)),
+      Duration.ofSeconds(10),
+      Duration.ofMinutes(5),
+      Duration.ofMinutes(30),
+      60,
+      true);
+
+  @Override
+  public ProviderSpec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public Optional<FieldError> validate(GenerationRequest request) {
+    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+  }
+
+  @Override
+  public ProviderCall submitCall(GenerationRequest request, String callbackUrl) {
+    JsonObject body = new JsonObject()
+        .put("model", request.model())
+        .put("prompt", request.prompt())
+        .put("duration", request.durationSeconds())
+        .put("aspect_ratio", request.aspectRatio())
+        .put("webhook", callbackUrl);
+    if (request.imageUrl() != null) {
+      body.put("image_urls", new JsonArray().add(request.imageUrl()));
+    }
+    ProviderResponses.passThrough(request.options(), body);
+    return ProviderCall.post("/v1/videos/generations", body);
+  }
+
+  @Override
+  public SubmitResult parseSubmitResponse(ProviderResponse response) {
+    JsonObject body = response.jsonOrEmpty();
+    int status = effectiveStatus(response, body);
+    if (status < 200 || status >= 300) {
+      return ProviderResponses.submitFailure(response, status);
+    }
+    JsonArray data = body.getValue("data") instanceof JsonArray a ? a : new JsonArray();
+    JsonObject first = !data.isEmpty() && data.getValue(0) instanceof JsonObject o ? o : new JsonObject();
+    String taskId = ProviderResponses.text(first.getValue("task_id"));
+    if (taskId == null) {
+      return new SubmitResult.Ambiguous("apimart answered " + response.statusCode() + " without data[0].task_id");
+    }
+    return new SubmitResult.Accepted(
+        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, first.getString("status", "submitted"), null));
+  }
+
+  @Override
+  public ProviderCall statusCall(String providerTaskId) {
+    return ProviderCall.get("/v1/tasks/" + providerTaskId);
+  }
+
+  @Override
+  public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
+    JsonObject body = response.jsonOrEmpty();
+    int status = effectiveStatus(response, body);
+    if (status < 200 || status >= 300) {
+      return ProviderResponses.statusFailure(response, status);
+    }
+    try {
+      return new StatusResult.Known(parseWebhook(body));
+    } catch (InvalidPayloadException e) {
+      return new StatusResult.Transient("apimart status answer unreadable: " + e.getMessage(), null);
+    }
+  }
+
+  /** The HTTP status, unless a 2xx carries an error {@code code} in the body. */
+  private static int effectiveStatus(ProviderResponse response, JsonObject body) {
+    Integer code = ProviderResponses.integer(body.getValue("code"));
+    return response.is2xx() && code != null ? code : response.statusCode();
+  }
+
+  @Override
+  public ProviderOutcome parseWebhook(JsonObject body) {
+    if (!(body.getValue("data") instanceof JsonObject data)) {
+      throw new InvalidPayloadException("an apimart callback needs data");
+    }
+    String taskId = ProviderResponses.text(data.getValue("id"));
+    if (taskId == null) {
+      taskId = ProviderResponses.text(data.getValue("task_id"));
+    }
+    String word = ProviderResponses.text(data.getValue("status"));
+    if (taskId == null || word == null) {
+      throw new InvalidPayloadException("an apimart callback needs data.id and data.status");
+    }
+    Integer progress = ProviderResponses.integer(data.getValue("progress"));
+    return switch (word) {
+      case "completed" -> ProviderResponses.succeeded(taskId, word, outputs(data.getValue("result")));
+      case "failed" -> ProviderResponses.failed(taskId, word, progress, error(data.getValue("error")));
+      case "cancelled" -> ProviderResponses.failed(taskId, word, progress,
+          new GenerationError("CANCELLED", "The task was cancelled at apimart", false));
+      case "submitted", "pending" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
+      case "processing" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
+      default -> ProviderResponses.unknownWord(ID, taskId, word, progress);
+    };
+  }
+
+  private static GenerationError error(Object error) {
+    if (error instanceof JsonObject e) {
+      return ProviderResponses.failure(
+          e.getValue("code") == null ? null : String.valueOf(e.getValue("code")),
+          ProviderResponses.text(e.getValue("message")));
+    }
+    return ProviderResponses.failure(null, ProviderResponses.text(error));
+  }
+
+  /** {@code result.videos[] / images[] / audios[]}, each {@code url} a string or an array of strings. */
+  private static List<Output> outputs(Object result) {
+    List<Output> outputs = new ArrayList<>();
+    if (!(result instanceof JsonObject r)) {
+      return outputs;
+    }
+    Instant resultExpiry = ProviderResponses.instant(r.getValue("expires_at"));
+    for (String[] kind : new String[][] {{"videos", "video"}, {"images", "image"}, {"audios", "audio"}}) {
+      if (!(r.getValue(kind[0]) instanceof JsonArray items)) {
+        continue;
+      }
+      for (Object item : items) {
+        if (!(item instanceof JsonObject media)) {
+          continue;
+        }
+        Instant expiry = ProviderResponses.instant(media.getValue("expires_at"));
+        Instant expiresAt = expiry == null ? resultExpiry : expiry;
+        Object url = media.getValue("url");
+        if (url instanceof String single) {
+          outputs.add(new Output(kind[1], single, expiresAt));
+        } else if (url instanceof JsonArray many) {
+          many.forEach(u -> {
+            if (u instanceof String s) {
+              outputs.add(new Output(kind[1], s, expiresAt));
+            }
+          });
+        }
+      }
+    }
+    return outputs;
+  }
+}

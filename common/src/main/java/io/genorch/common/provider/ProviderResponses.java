@@ -1,0 +1,237 @@
+package io.genorch.common.provider;
+
+import io.genorch.common.domain.FieldError;
+import io.genorch.common.domain.GenerationError;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Output;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the adapters have in common: reading the providers' timestamp forms, error bodies and failure reasons, and
+ * sorting a non-2xx answer into retry-later or refused. Provider specifics stay in the adapters.
+ */
+final class ProviderResponses {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderResponses.class);
+
+  /** A reason that is a code (CONTENT_POLICY_VIOLATION, content_policy_violation) rather than a sentence. */
+  private static final Pattern CODE_LIKE = Pattern.compile("[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{2,}");
+
+  static final String GENERATION_FAILED = "GENERATION_FAILED";
+  static final String INSUFFICIENT_CREDITS = "INSUFFICIENT_CREDITS";
+  static final String PROVIDER_AUTH_FAILED = "PROVIDER_AUTH_FAILED";
+  static final String PROVIDER_REJECTED_REQUEST = "PROVIDER_REJECTED_REQUEST";
+
+  private ProviderResponses() {}
+
+  /**
+   * A provider timestamp as an instant: ISO-8601 with a zone, ISO-8601 without one (read as UTC), or unix seconds
+   * (a number or a numeric string). Null when absent or unreadable: timestamps are informative, never fatal.
+   */
+  static Instant instant(Object value) {
+    if (value instanceof Number number) {
+      return Instant.ofEpochSecond(number.longValue());
+    }
+    if (!(value instanceof String text) || text.isBlank()) {
+      return null;
+    }
+    String s = text.trim();
+    if (s.chars().allMatch(Character::isDigit)) {
+      return Instant.ofEpochSecond(Long.parseLong(s));
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException withoutZone) {
+      try {
+        return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
+      } catch (DateTimeParseException notIso) {
+        try {
+          return ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException unreadable) {
+          return null;
+        }
+      }
+    }
+  }
+
+  /**
+   * A status word the adapter does not know: logged, and read as still running (never as success), without
+   * moving the generation forward.
+   */
+  static ProviderOutcome unknownWord(String providerId, String taskId, String word, Integer progress) {
+    LOG.warn("{} reported unknown status '{}' for task {}; treated as still running", providerId, word, taskId);
+    return new ProviderOutcome(taskId, GenerationStatus.SUBMITTED, word, progress, List.of(), null, true);
+  }
+
+  static ProviderOutcome running(String taskId, GenerationStatus status, String word, Integer progress) {
+    return new ProviderOutcome(taskId, status, word, progress, List.of(), null, false);
+  }
+
+  static ProviderOutcome succeeded(String taskId, String word, List<Output> outputs) {
+    return new ProviderOutcome(taskId, GenerationStatus.SUCCEEDED, word, 100, outputs, null, false);
+  }
+
+  static ProviderOutcome failed(String taskId, String word, Integer progress, GenerationError error) {
+    return new ProviderOutcome(taskId, GenerationStatus.FAILED, word, progress, List.of(), error, false);
+  }
+
+  /** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
+  static Duration retryAfter(String header) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String value = header.trim();
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
+    } catch (NumberFormatException notSeconds) {
+      Instant at = instant(value);
+      return at == null ? null : Duration.ofMillis(Math.max(0, at.toEpochMilli() - System.currentTimeMillis()));
+    }
+  }
+
+  static Integer integer(Object value) {
+    if (value instanceof Number number) {
+      return number.intValue();
+    }
+    if (value instanceof String s && !s.isBlank()) {
+      try {
+        return (int) Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  static String text(Object value) {
+    return value instanceof String s && !s.isBlank() ? s : null;
+  }
+
+  /** The readable message of any of the providers' error shapes, or the raw body when none matches. */
+  static String errorMessage(ProviderResponse response) {
+    JsonObject body = response.jsonOrEmpty();
+    Object detail = body.getValue("detail");
+    if (detail instanceof String s) {
+      return s;
+    }
+    if (detail instanceof JsonArray problems && !problems.isEmpty() && problems.getValue(0) instanceof JsonObject p) {
+      JsonArray loc = p.getJsonArray("loc", new JsonArray());
+      return (loc.isEmpty() ? "" : loc.getValue(loc.size() - 1) + ": ") + p.getString("msg", "invalid");
+    }
+    if (body.getValue("error") instanceof JsonObject error && error.getString("message") != null) {
+      return error.getString("message");
+    }
+    if (text(body.getValue("message")) != null) {
+      return body.getString("message");
+    }
+    if (text(body.getValue("error")) != null) {
+      return body.getString("error");
+    }
+    String raw = response.bodyText().strip();
+    return raw.isEmpty() ? "HTTP " + response.statusCode() : raw.substring(0, Math.min(raw.length(), 300));
+  }
+
+  /** A 408, 425, 429 or 5xx: the provider did not take the request and may later. */
+  static boolean isTransient(int status) {
+    return status == 408 || status == 425 || status == 429 || status >= 500;
+  }
+
+  /**
+   * A non-2xx submit answer (or a 2xx whose body reports an error with {@code errorStatus}): transient or a
+   * definite refusal carrying the provider's reason.
+   */
+  static SubmitResult submitFailure(ProviderResponse response, int errorStatus) {
+    String message = errorMessage(response);
+    if (isTransient(errorStatus)) {
+      return new SubmitResult.Transient(
+          "HTTP " + errorStatus + ": " + message, retryAfter(response.retryAfterHeader()));
+    }
+    return new SubmitResult.Refused(new GenerationError(refusalCode(errorStatus, message), message, false));
+  }
+
+  private static String refusalCode(int status, String message) {
+    if (status == 402 || message.toUpperCase(Locale.ROOT).contains("INSUFFICIENT")) {
+      return INSUFFICIENT_CREDITS;
+    }
+    if (status == 401 || status == 403) {
+      return PROVIDER_AUTH_FAILED;
+    }
+    if (CODE_LIKE.matcher(message).matches()) {
+      return message.toUpperCase(Locale.ROOT);
+    }
+    return PROVIDER_REJECTED_REQUEST;
+  }
+
+  /** A non-2xx status answer: 404 means the provider does not know the task; everything else is asked again. */
+  static StatusResult statusFailure(ProviderResponse response, int errorStatus) {
+    String message = errorMessage(response);
+    if (errorStatus == 404) {
+      return new StatusResult.NotFound(message);
+    }
+    return new StatusResult.Transient("HTTP " + errorStatus + ": " + message, retryAfter(response.retryAfterHeader()));
+  }
+
+  /**
+   * A failure reason as the client sees it: a provider code becomes the error code (upper-cased), a sentence is
+   * the message of {@code GENERATION_FAILED}.
+   */
+  static GenerationError failure(String code, String message) {
+    String reportedCode = text(code);
+    String reportedMessage = text(message);
+    if (reportedCode == null && reportedMessage != null && CODE_LIKE.matcher(reportedMessage.trim()).matches()) {
+      reportedCode = reportedMessage.trim();
+    }
+    String finalCode = reportedCode == null ? GENERATION_FAILED : reportedCode.toUpperCase(Locale.ROOT);
+    String finalMessage = reportedMessage == null ? "The provider reported the generation as failed" : reportedMessage;
+    return new GenerationError(finalCode, finalMessage, retryable(finalCode));
+  }
+
+  /** Failures that are the provider's trouble rather than the request's are worth a new generation. */
+  private static boolean retryable(String code) {
+    return switch (code) {
+      case "TIMEOUT", "MAINTENANCE", "TASK_FAILED", GENERATION_FAILED -> true;
+      default -> false;
+    };
+  }
+
+  /** The checks every provider makes from its spec: known model, allowed duration, prompt length. */
+  static Optional<FieldError> checkAgainstSpec(ProviderSpec spec, GenerationRequest request, int maxPrompt) {
+    if (!spec.models().contains(request.model())) {
+      return Optional.of(new FieldError("model",
+          "model must be one of " + String.join(", ", spec.models()) + " for " + spec.id()));
+    }
+    if (request.durationSeconds() != null && !spec.durations().contains(request.durationSeconds())) {
+      return Optional.of(new FieldError("durationSeconds",
+          "durationSeconds must be one of " + spec.durations() + " for " + spec.id()));
+    }
+    if (request.prompt().length() > maxPrompt) {
+      return Optional.of(new FieldError("prompt", "prompt must have at most " + maxPrompt + " characters for " + spec.id()));
+    }
+    return Optional.empty();
+  }
+
+  /** Client options passed through to the submit body without overriding what the adapter mapped itself. */
+  static void passThrough(JsonObject options, JsonObject body) {
+    options.forEach(e -> {
+      if (!body.containsKey(e.getKey())) {
+        body.put(e.getKey(), e.getValue());
+      }
+    });
+  }
+}

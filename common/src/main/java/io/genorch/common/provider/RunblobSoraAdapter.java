@@ -1,0 +1,119 @@
+package io.genorch.common.provider;
+
+import io.genorch.common.domain.FieldError;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Output;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * RunBlob Sora (seed 001, docs.runblob.io/api-reference/sora): a FastAPI service answering 201 to a submit, with a
+ * status path that must end with a slash, and errors as {@code {"detail": "…"}} or pydantic's list of problems.
+ */
+public final class RunblobSoraAdapter implements ProviderAdapter {
+
+  public static final String ID = "runblob-sora";
+  private static final int MAX_PROMPT = 4000;
+
+  private static final ProviderSpec SPEC = new ProviderSpec(
+      ID,
+      "RunBlob Sora 2 text-to-video and image-to-video",
+      "sora-2",
+      List.of("sora-2"),
+      List.of(10, 15),
+      10,
+      List.of("9:16", "16:9"),
+      List.of(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(240),
+          Duration.ofSeconds(480)),
+      Duration.ofSeconds(30),
+      Duration.ofMinutes(10),
+      // their guidance: give up after 15 minutes
+      Duration.ofMinutes(15),
+      60,
+      false);
+
+  @Override
+  public ProviderSpec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public Optional<FieldError> validate(GenerationRequest request) {
+    if (request.imageUrl() != null && request.options().containsKey("image_base64")) {
+      return Optional.of(new FieldError("options.image_base64", "give imageUrl or options.image_base64, not both"));
+    }
+    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+  }
+
+  @Override
+  public ProviderCall submitCall(GenerationRequest request, String callbackUrl) {
+    JsonObject body = new JsonObject()
+        .put("prompt", request.prompt())
+        .put("orientation", request.aspectRatio())
+        .put("duration", request.durationSeconds())
+        .put("callback_url", callbackUrl);
+    if (request.imageUrl() != null) {
+      body.put("image_url", request.imageUrl());
+    }
+    ProviderResponses.passThrough(request.options(), body);
+    return ProviderCall.post("/v1/sora/generate", body);
+  }
+
+  @Override
+  public SubmitResult parseSubmitResponse(ProviderResponse response) {
+    if (!response.is2xx()) {
+      return ProviderResponses.submitFailure(response, response.statusCode());
+    }
+    JsonObject body = response.jsonOrEmpty();
+    String taskId = ProviderResponses.text(body.getValue("generation_id"));
+    if (taskId == null) {
+      return new SubmitResult.Ambiguous("runblob-sora answered " + response.statusCode() + " without generation_id");
+    }
+    return new SubmitResult.Accepted(
+        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, body.getString("status", "pending"), null));
+  }
+
+  @Override
+  public ProviderCall statusCall(String providerTaskId) {
+    // without the trailing slash FastAPI answers a redirect
+    return ProviderCall.get("/v1/sora/generations/" + providerTaskId + "/");
+  }
+
+  @Override
+  public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
+    if (!response.is2xx()) {
+      return ProviderResponses.statusFailure(response, response.statusCode());
+    }
+    JsonObject body = response.jsonOrEmpty();
+    try {
+      return new StatusResult.Known(parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
+    } catch (InvalidPayloadException e) {
+      return new StatusResult.Transient("runblob-sora status answer unreadable: " + e.getMessage(), null);
+    }
+  }
+
+  /** The webhook and the status answer share their fields; only the status answer has progress. */
+  @Override
+  public ProviderOutcome parseWebhook(JsonObject body) {
+    String taskId = ProviderResponses.text(body.getValue("generation_id"));
+    String word = ProviderResponses.text(body.getValue("status"));
+    if (taskId == null || word == null) {
+      throw new InvalidPayloadException("a runblob-sora webhook needs generation_id and status");
+    }
+    Integer progress = ProviderResponses.integer(body.getValue("progress_pct"));
+    return switch (word) {
+      case "completed" -> {
+        String url = ProviderResponses.text(body.getValue("video_url"));
+        yield ProviderResponses.succeeded(taskId, word, url == null ? List.of() : List.of(Output.video(url)));
+      }
+      case "failed" -> ProviderResponses.failed(taskId, word, progress,
+          ProviderResponses.failure(null, ProviderResponses.text(body.getValue("error_message"))));
+      case "pending" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
+      case "processing" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
+      default -> ProviderResponses.unknownWord(ID, taskId, word, progress);
+    };
+  }
+}

@@ -1,0 +1,156 @@
+package io.genorch.common.provider;
+
+import io.genorch.common.domain.FieldError;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Output;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * vidgo (seed 002, docs.vidgo.ai/api-manual): the request nests the generation under {@code input}; answers are
+ * wrapped in {@code {code, data}} and a failed task still has {@code code:200}, so {@code data.status} decides.
+ * Its callback retries close within about 7 seconds: the poller is the real safety net here.
+ */
+public final class VidgoAdapter implements ProviderAdapter {
+
+  public static final String ID = "vidgo";
+  private static final int MAX_PROMPT = 4000;
+  private static final Map<String, List<Integer>> DURATIONS_BY_MODEL = Map.of(
+      "sora-2", List.of(10, 15),
+      "sora-2-pro", List.of(15, 25));
+
+  private static final ProviderSpec SPEC = new ProviderSpec(
+      ID,
+      "vidgo unified API (Sora 2, Sora 2 Pro)",
+      "sora-2",
+      List.of("sora-2", "sora-2-pro"),
+      List.of(10, 15, 25),
+      10,
+      List.of("9:16", "16:9"),
+      List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)),
+      Duration.ofSeconds(10),
+      Duration.ofMinutes(5),
+      Duration.ofMinutes(30),
+      60,
+      false);
+
+  @Override
+  public ProviderSpec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public Optional<FieldError> validate(GenerationRequest request) {
+    Optional<FieldError> generic = ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    if (generic.isPresent()) {
+      return generic;
+    }
+    List<Integer> allowed = DURATIONS_BY_MODEL.get(request.model());
+    if (!allowed.contains(request.durationSeconds())) {
+      // the default of 10 s does not exist for sora-2-pro: such clients must name a duration
+      return Optional.of(new FieldError("durationSeconds",
+          "durationSeconds must be one of " + allowed + " for vidgo model " + request.model()));
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public ProviderCall submitCall(GenerationRequest request, String callbackUrl) {
+    JsonObject input = new JsonObject()
+        .put("prompt", request.prompt())
+        .put("duration", request.durationSeconds())
+        .put("aspect_ratio", request.aspectRatio());
+    if (request.imageUrl() != null) {
+      // not in the public manual we have; vidgo's unified input takes a list of image URLs
+      input.put("image_urls", new JsonArray().add(request.imageUrl()));
+    }
+    ProviderResponses.passThrough(request.options(), input);
+    JsonObject body = new JsonObject()
+        .put("model", request.model())
+        .put("callback_url", callbackUrl)
+        .put("input", input);
+    return ProviderCall.post("/api/generate/submit", body);
+  }
+
+  @Override
+  public SubmitResult parseSubmitResponse(ProviderResponse response) {
+    JsonObject body = response.jsonOrEmpty();
+    int status = effectiveStatus(response, body);
+    if (status < 200 || status >= 300) {
+      return ProviderResponses.submitFailure(response, status);
+    }
+    JsonObject data = body.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    String taskId = ProviderResponses.text(data.getValue("task_id"));
+    if (taskId == null) {
+      return new SubmitResult.Ambiguous("vidgo answered " + response.statusCode() + " without data.task_id");
+    }
+    return new SubmitResult.Accepted(
+        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, data.getString("status", "not_started"), null));
+  }
+
+  @Override
+  public ProviderCall statusCall(String providerTaskId) {
+    return ProviderCall.get("/api/generate/status/" + providerTaskId);
+  }
+
+  @Override
+  public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
+    JsonObject body = response.jsonOrEmpty();
+    int status = effectiveStatus(response, body);
+    if (status < 200 || status >= 300) {
+      return ProviderResponses.statusFailure(response, status);
+    }
+    try {
+      return new StatusResult.Known(parseWebhook(body));
+    } catch (InvalidPayloadException e) {
+      return new StatusResult.Transient("vidgo status answer unreadable: " + e.getMessage(), null);
+    }
+  }
+
+  /** The HTTP status, unless a 2xx carries an error {@code code} in the body. */
+  private static int effectiveStatus(ProviderResponse response, JsonObject body) {
+    Integer code = ProviderResponses.integer(body.getValue("code"));
+    return response.is2xx() && code != null ? code : response.statusCode();
+  }
+
+  /** The callback body is the status answer: {@code {code, data:{task_id, status, files, progress, error_message}}}. */
+  @Override
+  public ProviderOutcome parseWebhook(JsonObject body) {
+    if (!(body.getValue("data") instanceof JsonObject data)) {
+      throw new InvalidPayloadException("a vidgo callback needs data");
+    }
+    String taskId = ProviderResponses.text(data.getValue("task_id"));
+    String word = ProviderResponses.text(data.getValue("status"));
+    if (taskId == null || word == null) {
+      throw new InvalidPayloadException("a vidgo callback needs data.task_id and data.status");
+    }
+    Integer progress = ProviderResponses.integer(data.getValue("progress"));
+    return switch (word) {
+      case "finished" -> ProviderResponses.succeeded(taskId, word, outputs(data.getValue("files")));
+      case "failed" -> ProviderResponses.failed(taskId, word, progress,
+          ProviderResponses.failure(null, ProviderResponses.text(data.getValue("error_message"))));
+      case "not_started" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
+      case "running" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
+      default -> ProviderResponses.unknownWord(ID, taskId, word, progress);
+    };
+  }
+
+  private static List<Output> outputs(Object files) {
+    List<Output> outputs = new ArrayList<>();
+    if (files instanceof JsonArray array) {
+      for (Object file : array) {
+        if (file instanceof JsonObject f && ProviderResponses.text(f.getValue("file_url")) != null) {
+          String type = "image".equals(f.getValue("file_type")) ? "image" : "video";
+          outputs.add(new Output(type, f.getString("file_url"), null));
+        }
+      }
+    }
+    return outputs;
+  }
+}
