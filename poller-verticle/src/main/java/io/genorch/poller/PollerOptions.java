@@ -1,0 +1,40 @@
+package io.genorch.poller;
+
+import io.genorch.common.config.OrchConfig;
+import java.time.Duration;
+
+/**
+ * The poller's settings.
+ *
+ * @param interval how often an instance looks for due generations (ORCH_POLL_INTERVAL_MS)
+ * @param batchSize generations claimed per round trip (ORCH_POLL_BATCH_SIZE); a full batch is followed by another
+ *     claim at once, so a backlog drains without waiting for the next tick
+ * @param lease how long a claim keeps other instances away (ORCH_POLL_LEASE_MS); it must comfortably exceed the
+ *     time to work through one batch, since a check whose lease ran out before its turn is skipped
+ * @param concurrency status calls in flight per instance (ORCH_POLL_CONCURRENCY); keep it at or under the
+ *     providers' ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT, which submission shares
+ * @param backoff the wait between checks of one generation (ORCH_POLL_BACKOFF_MS doubling to ORCH_POLL_BACKOFF_CAP_MS)
+ * @param gateRetry when a provider's request budget is used up, how soon to try a generation again
+ *     (ORCH_POLL_GATE_RETRY_MS); such a try does not count as a check
+ */
+public record PollerOptions(
+    Duration interval, int batchSize, Duration lease, int concurrency, PollBackoff backoff, Duration gateRetry) {
+
+  public static PollerOptions from(OrchConfig config) {
+    return new PollerOptions(
+        Duration.ofMillis(config.getLong("ORCH_POLL_INTERVAL_MS", 1_000)),
+        config.getInt("ORCH_POLL_BATCH_SIZE", 100),
+        Duration.ofMillis(config.getLong("ORCH_POLL_LEASE_MS", 60_000)),
+        config.getInt("ORCH_POLL_CONCURRENCY", 16),
+        new PollBackoff(
+            Duration.ofMillis(config.getLong("ORCH_POLL_BACKOFF_MS", 30_000)),
+            Duration.ofMillis(config.getLong("ORCH_POLL_BACKOFF_CAP_MS", 600_000))),
+        Duration.ofMillis(config.getLong("ORCH_POLL_GATE_RETRY_MS", 2_000)));
+  }
+
+  public PollerOptions {
+    if (interval.toMillis() < 1 || batchSize < 1 || lease.toMillis() < 1 || concurrency < 1 || gateRetry.isNegative()) {
+      throw new IllegalArgumentException("ORCH_POLL_* settings must be positive");
+    }
+  }
+}
