@@ -1,0 +1,237 @@
+package io.genorch.poller;
+
+import io.genorch.common.ServiceContext;
+import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.domain.GenerationError;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.provider.ProviderAdapter;
+import io.genorch.common.provider.ProviderOutcome;
+import io.genorch.common.provider.StatusResult;
+import io.genorch.common.statemachine.Change;
+import io.genorch.common.statemachine.Source;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One round of reconciliation: claims the generations whose check is due and settles each one.
+ * <ul>
+ *   <li>past its deadline: {@code timed_out} (DEADLINE_EXCEEDED, {@code resolvedBy: timeout});</li>
+ *   <li>no provider task id (the submit answer never came): nothing to ask the provider about, so it waits for a
+ *       late callback until the deadline;</li>
+ *   <li>otherwise the provider's status, within its request budget ({@link io.genorch.common.persistence.ProviderGate},
+ *       shared with submission across the fleet): a known status goes through the state machine
+ *       ({@code resolvedBy: poll} when terminal); a task the provider does not know fails the generation
+ *       (PROVIDER_TASK_NOT_FOUND); an answer that did not come is recorded and asked again later. Only the deadline
+ *       ends a generation whose provider keeps failing to answer.</li>
+ * </ul>
+ * Runs on the verticle's event loop: the per-round state is only touched there.
+ */
+final class Reconciler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+  /**
+   * A generation this instance claimed.
+   *
+   * @param checks the checks counted for it so far, this one included
+   */
+  record Claimed(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt, int checks) {
+    static Claimed of(Row row) {
+      return new Claimed(row.getString("id"), row.getString("provider"), row.getString("provider_task_id"),
+          instant(row.getOffsetDateTime("submitted_at")), instant(row.getOffsetDateTime("deadline_at")),
+          row.getInteger("poll_attempts"));
+    }
+  }
+
+  private final ServiceContext ctx;
+  private final PollerOptions options;
+  private final AtomicLong statusChecks = new AtomicLong();
+  private volatile boolean stopped;
+
+  Reconciler(ServiceContext ctx, PollerOptions options) {
+    this.ctx = ctx;
+    this.options = options;
+  }
+
+  /**
+   * From now on nothing new is started and nothing more is written: what this instance claimed and did not settle
+   * is due again when its lease runs out, for whichever instance claims it then.
+   */
+  void stop() {
+    stopped = true;
+  }
+
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** Status calls made to providers by this instance. */
+  long statusChecks() {
+    return statusChecks.get();
+  }
+
+  /** Claims one batch and settles it; the result is the number claimed. Fails only when the claim fails. */
+  Future<Integer> round() {
+    long leaseEnd = System.nanoTime() + options.lease().toNanos();
+    return ctx.pool().preparedQuery(PollerSql.CLAIM_DUE)
+        .execute(Tuple.of(options.batchSize(), options.lease().toMillis() / 1000.0))
+        .compose(rows -> {
+          List<Claimed> batch = new ArrayList<>(rows.size());
+          rows.forEach(row -> batch.add(Claimed.of(row)));
+          return settleAll(batch, leaseEnd).map(batch.size());
+        });
+  }
+
+  /** Settles the batch {@code concurrency} at a time. Never fails: a generation that could not be settled waits for its lease. */
+  private Future<Void> settleAll(List<Claimed> batch, long leaseEnd) {
+    Iterator<Claimed> next = batch.iterator();
+    Set<String> refused = new HashSet<>();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int i = 0; i < Math.min(options.concurrency(), batch.size()); i++) {
+      lanes.add(lane(next, leaseEnd, refused));
+    }
+    return Future.join(lanes).mapEmpty();
+  }
+
+  private Future<Void> lane(Iterator<Claimed> next, long leaseEnd, Set<String> refused) {
+    if (stopped || !next.hasNext()) {
+      return Future.succeededFuture();
+    }
+    if (System.nanoTime() - leaseEnd > 0) {
+      // the claim ran out before this generation's turn: another instance may be checking it right now, and it is
+      // due again anyway, so the rest of the batch is left to whoever claims it next
+      return Future.succeededFuture();
+    }
+    Claimed claimed = next.next();
+    return settle(claimed, refused).transform(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Checking {} failed; it is due again when its lease ends: {}", claimed.id(), ar.cause().toString());
+      }
+      return lane(next, leaseEnd, refused);
+    });
+  }
+
+  private Future<Void> settle(Claimed c, Set<String> refused) {
+    Instant now = Instant.now();
+    ProviderSettings settings = ctx.providerSettings().get(c.provider());
+    Instant deadline = deadlineOf(c, settings);
+    if (deadline != null && !deadline.isAfter(now)) {
+      return timeOut(c, deadline);
+    }
+    if (c.providerTaskId() == null) {
+      // an ambiguous submit: the provider may hold the job, but we cannot ask about it. A late callback still
+      // completes it (its token is bound); otherwise the next look is the one that times it out
+      return handBack(c, deadline != null ? deadline : now.plus(options.backoff().cap()));
+    }
+    ProviderAdapter adapter = ctx.providers().find(c.provider()).orElse(null);
+    if (adapter == null || settings == null || !settings.enabled()) {
+      LOG.warn("{} is overdue but provider {} is not enabled in this instance; looking again later", c.id(), c.provider());
+      return handBack(c, notAfter(now.plus(options.backoff().cap()), deadline));
+    }
+    if (refused.contains(c.provider())) {
+      // the gate said no to this provider a moment ago in this batch: no need to ask it again for every generation
+      return handBack(c, notAfter(now.plus(options.gateRetry()), deadline));
+    }
+    return ctx.gate().tryAcquire(c.provider()).compose(permit -> {
+      if (permit.isEmpty()) {
+        refused.add(c.provider());
+        return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
+      }
+      return check(c, adapter, settings, deadline).eventually(() -> {
+        permit.get().release();
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private Future<Void> check(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+    statusChecks.incrementAndGet();
+    return ctx.providerClient().status(adapter, settings, c.providerTaskId()).compose(result -> {
+      if (stopped) {
+        return Future.succeededFuture(); // see stop(): the answer is asked for again after the lease
+      }
+      JsonObject detail = new JsonObject().put("attempt", c.checks());
+      Instant now = Instant.now();
+      if (result instanceof StatusResult.Known known) {
+        ProviderOutcome outcome = known.outcome();
+        detail.put("result", "known").put("providerStatus", outcome.rawStatus());
+        if (outcome.unknownStatus()) {
+          detail.put("unknownStatus", true);
+        }
+        // the schedule only matters if it is still running afterwards; a terminal status clears it
+        Instant next = options.backoff().nextCheck(now, c.checks(), null, deadline);
+        return apply(c, Change.fromOutcome(Source.POLL, outcome, detail).withSchedule(next, deadline));
+      }
+      if (result instanceof StatusResult.NotFound notFound) {
+        detail.put("result", "not_found").put("providerDetail", notFound.detail());
+        GenerationError error = new GenerationError("PROVIDER_TASK_NOT_FOUND",
+            c.provider() + " does not know task " + c.providerTaskId() + " any more", true);
+        return apply(c, new Change(Source.POLL, GenerationStatus.FAILED, null, null, null, error, detail, null, null));
+      }
+      StatusResult.Transient unavailable = (StatusResult.Transient) result;
+      Instant next = options.backoff().nextCheck(now, c.checks(), unavailable.retryAfter(), deadline);
+      detail.put("result", "unavailable").put("reason", unavailable.reason()).put("nextCheckAt", next.toString());
+      return ctx.pool().preparedQuery(PollerSql.POLLED_LATER).execute(Tuple.of(c.id(), utc(next), detail)).mapEmpty();
+    });
+  }
+
+  private Future<Void> timeOut(Claimed c, Instant deadline) {
+    GenerationError error = new GenerationError("DEADLINE_EXCEEDED",
+        "no final status from " + c.provider() + " by the deadline " + deadline, true);
+    JsonObject detail = new JsonObject().put("deadlineAt", deadline.toString());
+    return apply(c, new Change(Source.TIMEOUT, GenerationStatus.TIMED_OUT, null, null, null, error, detail, null, deadline));
+  }
+
+  private Future<Void> apply(Claimed c, Change change) {
+    return ctx.store().apply(c.id(), change).map(applied -> {
+      if (applied.event() != null && applied.after().status().isTerminal()) {
+        LOG.debug("{} is {} ({})", c.id(), applied.after().status(), change.source());
+      }
+      return null;
+    });
+  }
+
+  /** Due again at {@code at}, the claim not counted as a check. */
+  private Future<Void> handBack(Claimed c, Instant at) {
+    return ctx.pool().preparedQuery(PollerSql.HAND_BACK).execute(Tuple.of(c.id(), utc(at))).mapEmpty();
+  }
+
+  /**
+   * The stored deadline; for a row stored without one (the submitter always sets it, so only hand-made rows), the
+   * provider's configured deadline after submission. Null for an unknown provider without a stored deadline.
+   */
+  private static Instant deadlineOf(Claimed c, ProviderSettings settings) {
+    if (c.deadlineAt() != null) {
+      return c.deadlineAt();
+    }
+    if (settings == null) {
+      return null;
+    }
+    return (c.submittedAt() != null ? c.submittedAt() : Instant.now()).plus(settings.deadline());
+  }
+
+  private static Instant notAfter(Instant at, Instant deadline) {
+    return deadline != null && at.isAfter(deadline) ? deadline : at;
+  }
+
+  private static Instant instant(OffsetDateTime value) {
+    return value == null ? null : value.toInstant();
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
+  }
+}
