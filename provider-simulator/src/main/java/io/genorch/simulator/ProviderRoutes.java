@@ -120,7 +120,8 @@ final class ProviderRoutes {
       reply(ctx, d, d.taskNotFound());
       return;
     }
-    Directives directives = job.directives.over(faults.current());
+    // call knobs: the job's own prompt directives over the global faults of this moment (not of its creation)
+    Directives directives = Directives.parse(job.prompt).over(faults.current());
     if (directives.status404()) {
       reply(ctx, d, d.taskNotFound());
       return;
