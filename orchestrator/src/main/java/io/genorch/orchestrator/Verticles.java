@@ -1,6 +1,7 @@
 package io.genorch.orchestrator;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.orchestrator.callbacks.ClientCallbackVerticle;
 import io.genorch.orchestrator.submission.SubmissionVerticle;
 import io.genorch.poller.PollerVerticle;
 import io.genorch.webhook.WebhookVerticle;
@@ -8,7 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 
-/** The background verticles: submission to providers, webhook ingestion, and reconciliation by polling. */
+/** The background verticles: submission to providers, webhook ingestion, and reconciliation by polling, client callbacks. */
 final class Verticles {
 
   private Verticles() {}
@@ -17,6 +18,7 @@ final class Verticles {
     return List.of(
         vertx.deployVerticle(new SubmissionVerticle(c)),
         vertx.deployVerticle(webhook),
-        vertx.deployVerticle(new PollerVerticle(c)));
+        vertx.deployVerticle(new PollerVerticle(c)),
+        vertx.deployVerticle(new ClientCallbackVerticle(c)));
   }
 }

@@ -293,6 +293,10 @@ public final class GenerationStore {
           return insertTimeline(conn, after.id(), GenerationStateMachine.statusEventType(status), statusDetail)
               .compose(v -> conn.preparedQuery(Sql.INSERT_LIFECYCLE_EVENT).execute(Tuple.of(
                   event.id(), event.type(), after.id(), utc(event.occurredAt()), event.toJson())))
+              .compose(v -> terminal && after.callbackUrl() != null
+                  ? conn.preparedQuery(Sql.INSERT_CLIENT_CALLBACK).execute(Tuple.of(event.id(), after.id(), after.callbackUrl()))
+                      .<Void>mapEmpty()
+                  : Future.<Void>succeededFuture())
               .map(v -> new Applied(verdict, before, after, event));
         });
   }

@@ -52,6 +52,9 @@ final class Sql {
   static final String INSERT_LIFECYCLE_EVENT =
       "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
 
+  static final String INSERT_CLIENT_CALLBACK =
+      "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
+
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 

@@ -6,6 +6,7 @@ import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.Providers;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,7 @@ public final class RequestValidator {
     String callbackUrl = optionalString(body, "callbackUrl");
     if (callbackUrl != null) {
       requireHttpUrl("callbackUrl", callbackUrl);
-      if (!allowPrivateCallbacks && isPrivateHost(URI.create(callbackUrl).getHost())) {
+      if (!allowPrivateCallbacks && CallbackAddresses.isPrivateHost(URI.create(callbackUrl).getHost())) {
         throw ApiException.invalid("callbackUrl",
             "callbackUrl must not point to a loopback, private, link-local or metadata address");
       }
@@ -152,33 +153,4 @@ public final class RequestValidator {
    * address) and unspecified. Literal addresses and {@code localhost} are checked here, without a DNS lookup on the
    * request path; a name that resolves to such an address is caught again when the callback is delivered.
    */
-  static boolean isPrivateHost(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    if (h.equals("localhost") || h.endsWith(".localhost") || h.equals("metadata.google.internal")) {
-      return true;
-    }
-    if (!h.matches("[0-9.]+") && !h.contains(":")) {
-      return false;
-    }
-    try {
-      InetAddress address = InetAddress.getByName(h); // a literal: parsed, not looked up
-      return address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
-          || address.isAnyLocalAddress() || isUniqueLocalV6(address) || isCarrierGradeNat(address);
-    } catch (Exception e) {
-      return true;
-    }
-  }
-
-  private static boolean isUniqueLocalV6(InetAddress address) {
-    byte[] b = address.getAddress();
-    return b.length == 16 && (b[0] & 0xfe) == 0xfc;
-  }
-
-  private static boolean isCarrierGradeNat(InetAddress address) {
-    byte[] b = address.getAddress();
-    return b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
-  }
 }
