@@ -148,7 +148,8 @@ class SubmissionTest {
 
   @Test
   void anAmbiguousSubmitIsNeverSentAgainAndALateWebhookStillCompletesIt() throws Exception {
-    String prompt = "lost answer [sim:submit-error=timeout]";
+    // the job outlives the 1.5 s submit timeout (300 s scaled by 0.01), so its callback comes after the timeout
+    String prompt = "lost answer [sim:submit-error=timeout] [sim:duration=300000]";
     String id = create("runblob-kling-o3", prompt);
     awaitStatus(id, "submitted", "succeeded");
     List<JsonObject> failures = timeline(id, "submit_failed");
