@@ -10,6 +10,7 @@ import io.genorch.common.provider.Providers;
 import io.vertx.sqlclient.Pool;
 import io.genorch.common.persistence.Database;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Duration;
@@ -33,8 +34,11 @@ public record ServiceContext(
     Map<String, ProviderSettings> settings = new LinkedHashMap<>();
     providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
     ProviderGate gate = new ProviderGate(pool, id -> settings.get(id).maxRpm(), id -> settings.get(id).maxInFlight());
+    // the default of 5 connections per host would cap the requests MAX_IN_FLIGHT allows to one provider
+    int connectionsPerProvider = settings.values().stream().mapToInt(ProviderSettings::maxInFlight).max().orElse(16);
     ProviderClient client = new ProviderClient(
-        WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch")),
+        WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
+            new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
         Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)));
     return new ServiceContext(
         config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);

@@ -128,16 +128,17 @@ final class Reconciler {
     Instant now = Instant.now();
     ProviderSettings settings = ctx.providerSettings().get(c.provider());
     Instant deadline = deadlineOf(c, settings);
+    ProviderAdapter adapter = ctx.providers().find(c.provider()).orElse(null);
+    boolean askable = c.providerTaskId() != null && adapter != null && settings != null && settings.enabled();
     if (deadline != null && !deadline.isAfter(now)) {
-      return timeOut(c, deadline);
+      return askable ? lastLookThenTimeOut(c, adapter, settings, deadline) : timeOut(c, deadline);
     }
     if (c.providerTaskId() == null) {
       // an ambiguous submit: the provider may hold the job, but we cannot ask about it. A late callback still
       // completes it (its token is bound); otherwise the next look is the one that times it out
       return handBack(c, deadline != null ? deadline : now.plus(options.backoff().cap()));
     }
-    ProviderAdapter adapter = ctx.providers().find(c.provider()).orElse(null);
-    if (adapter == null || settings == null || !settings.enabled()) {
+    if (!askable) {
       LOG.warn("{} is overdue but provider {} is not enabled in this instance; looking again later", c.id(), c.provider());
       return handBack(c, notAfter(now.plus(options.backoff().cap()), deadline));
     }
@@ -158,6 +159,9 @@ final class Reconciler {
   }
 
   private Future<Void> check(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+    if (stopped) {
+      return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
+    }
     statusChecks.incrementAndGet();
     return ctx.providerClient().status(adapter, settings, c.providerTaskId()).compose(result -> {
       if (stopped) {
@@ -185,6 +189,40 @@ final class Reconciler {
       Instant next = options.backoff().nextCheck(now, c.checks(), unavailable.retryAfter(), deadline);
       detail.put("result", "unavailable").put("reason", unavailable.reason()).put("nextCheckAt", next.toString());
       return ctx.pool().preparedQuery(PollerSql.POLLED_LATER).execute(Tuple.of(c.id(), utc(next), detail)).mapEmpty();
+    });
+  }
+
+  /**
+   * At the deadline the provider is asked once more, within its budget: a job that finished while its callback was
+   * lost is recorded as it ended rather than as timed out. Anything short of a terminal answer times it out.
+   */
+  private Future<Void> lastLookThenTimeOut(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+    return ctx.gate().tryAcquire(c.provider()).compose(permit -> {
+      if (permit.isEmpty() || stopped) {
+        permit.ifPresent(p -> p.release());
+        return stopped ? Future.succeededFuture() : timeOut(c, deadline);
+      }
+      statusChecks.incrementAndGet();
+      return ctx.providerClient().status(adapter, settings, c.providerTaskId())
+          .compose(result -> {
+            if (stopped) {
+              return Future.<Void>succeededFuture();
+            }
+            JsonObject detail = new JsonObject().put("attempt", c.checks()).put("atDeadline", true);
+            if (result instanceof StatusResult.Known known && known.outcome().isTerminal()) {
+              detail.put("result", "known").put("providerStatus", known.outcome().rawStatus());
+              return apply(c, Change.fromOutcome(Source.POLL, known.outcome(), detail));
+            }
+            detail.put("result", result instanceof StatusResult.Known known ? "known" : "unavailable");
+            if (result instanceof StatusResult.Known known) {
+              detail.put("providerStatus", known.outcome().rawStatus());
+            }
+            return ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
+          })
+          .eventually(() -> {
+            permit.get().release();
+            return Future.succeededFuture();
+          });
     });
   }
 

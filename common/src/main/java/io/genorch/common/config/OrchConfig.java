@@ -98,18 +98,6 @@ public final class OrchConfig {
     return getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
   }
 
-  public Duration pollInterval() {
-    return Duration.ofMillis(getLong("ORCH_POLL_INTERVAL_MS", 5_000));
-  }
-
-  public int pollBatchSize() {
-    return getInt("ORCH_POLL_BATCH_SIZE", 100);
-  }
-
-  public Duration pollLease() {
-    return Duration.ofMillis(getLong("ORCH_POLL_LEASE_MS", 60_000));
-  }
-
   public ProviderSettings provider(ProviderSpec spec) {
     String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
     return new ProviderSettings(
