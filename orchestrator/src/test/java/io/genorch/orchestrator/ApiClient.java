@@ -21,7 +21,10 @@ final class ApiClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder()
+      // HTTP/1.1 as clients of such an API use; the JDK client's h2c upgrade attempt has hung here with no timeout firing
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String apiKey;
 

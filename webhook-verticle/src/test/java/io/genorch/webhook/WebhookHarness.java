@@ -20,9 +20,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -80,14 +77,7 @@ final class WebhookHarness {
   }
 
   static String seed(String name) {
-    try (InputStream in = WebhookHarness.class.getResourceAsStream("/seeds/" + name)) {
-      if (in == null) {
-        throw new IllegalArgumentException("no seed " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.genorch.common.testing.Seeds.text(name);
   }
 
   static <T> T eventually(String what, Supplier<T> probe, Predicate<T> done) {

@@ -67,18 +67,14 @@ public final class ApimartAdapter implements ProviderAdapter {
   @Override
   public SubmitResult parseSubmitResponse(ProviderResponse response) {
     JsonObject body = response.jsonOrEmpty();
-    int status = effectiveStatus(response, body);
-    if (status < 200 || status >= 300) {
+    int status = ProviderResponses.effectiveStatus(response, body);
+    if (!ProviderResponses.is2xx(status)) {
       return ProviderResponses.submitFailure(response, status);
     }
     JsonArray data = body.getValue("data") instanceof JsonArray a ? a : new JsonArray();
     JsonObject first = !data.isEmpty() && data.getValue(0) instanceof JsonObject o ? o : new JsonObject();
-    String taskId = ProviderResponses.text(first.getValue("task_id"));
-    if (taskId == null) {
-      return new SubmitResult.Ambiguous("apimart answered " + response.statusCode() + " without data[0].task_id");
-    }
-    return new SubmitResult.Accepted(
-        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, first.getString("status", "submitted"), null));
+    return ProviderResponses.accepted(ID, response, ProviderResponses.text(first.getValue("task_id")),
+        first.getString("status", "submitted"), "data[0].task_id");
   }
 
   @Override
@@ -89,21 +85,11 @@ public final class ApimartAdapter implements ProviderAdapter {
   @Override
   public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
     JsonObject body = response.jsonOrEmpty();
-    int status = effectiveStatus(response, body);
-    if (status < 200 || status >= 300) {
+    int status = ProviderResponses.effectiveStatus(response, body);
+    if (!ProviderResponses.is2xx(status)) {
       return ProviderResponses.statusFailure(response, status);
     }
-    try {
-      return new StatusResult.Known(parseWebhook(body));
-    } catch (InvalidPayloadException e) {
-      return new StatusResult.Transient("apimart status answer unreadable: " + e.getMessage(), null);
-    }
-  }
-
-  /** The HTTP status, unless a 2xx carries an error {@code code} in the body. */
-  private static int effectiveStatus(ProviderResponse response, JsonObject body) {
-    Integer code = ProviderResponses.integer(body.getValue("code"));
-    return response.is2xx() && code != null ? code : response.statusCode();
+    return ProviderResponses.known(ID, () -> parseWebhook(body));
   }
 
   @Override

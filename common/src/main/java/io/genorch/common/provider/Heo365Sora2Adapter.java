@@ -73,13 +73,8 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
       return ProviderResponses.submitFailure(response, errorStatus(response, body));
     }
     JsonObject data = body.getValue("data") instanceof JsonObject d ? d : new JsonObject();
-    String taskId = ProviderResponses.text(data.getValue("taskId"));
-    if (taskId == null) {
-      return new SubmitResult.Ambiguous("heo365 answered " + response.statusCode() + " without data.taskId");
-    }
-    String word = ProviderResponses.text(data.getValue("status"));
-    return new SubmitResult.Accepted(new ProviderOutcome(
-        taskId, GenerationStatus.SUBMITTED, word == null ? "submitted" : word, null, List.of(), null, false));
+    return ProviderResponses.accepted(ID, response, ProviderResponses.text(data.getValue("taskId")),
+        data.getString("status", "submitted"), "data.taskId");
   }
 
   @Override
@@ -96,17 +91,13 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
     if (!(body.getValue("data") instanceof JsonObject data)) {
       return new StatusResult.Transient("heo365 status answer without data", null);
     }
-    try {
-      return new StatusResult.Known(parseWebhook(data.copy().put("taskId", data.getValue("taskId", providerTaskId))));
-    } catch (InvalidPayloadException e) {
-      return new StatusResult.Transient("heo365 status answer unreadable: " + e.getMessage(), null);
-    }
+    return ProviderResponses.known(ID, () -> parseWebhook(data.copy().put("taskId", data.getValue("taskId", providerTaskId))));
   }
 
   /** heo365 may put the error status in the body with HTTP 200: {@code {success:false, code:402, message}}. */
   private static int errorStatus(ProviderResponse response, JsonObject body) {
-    Integer code = ProviderResponses.integer(body.getValue("code"));
-    return !response.is2xx() ? response.statusCode() : code == null ? 500 : code;
+    int status = ProviderResponses.effectiveStatus(response, body);
+    return ProviderResponses.is2xx(status) ? 500 : status;
   }
 
   @Override

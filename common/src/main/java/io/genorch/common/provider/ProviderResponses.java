@@ -147,6 +147,33 @@ final class ProviderResponses {
     return raw.isEmpty() ? "HTTP " + response.statusCode() : raw.substring(0, Math.min(raw.length(), 300));
   }
 
+  /** The HTTP status, unless a 2xx carries an error {@code code} in its body (vidgo, apimart, heo365 do). */
+  static int effectiveStatus(ProviderResponse response, JsonObject body) {
+    Integer code = integer(body.getValue("code"));
+    return response.is2xx() && code != null ? code : response.statusCode();
+  }
+
+  static boolean is2xx(int status) {
+    return status >= 200 && status < 300;
+  }
+
+  /** A 2xx submit answer: accepted when it names the task; without one the job may exist, so it is ambiguous. */
+  static SubmitResult accepted(String providerId, ProviderResponse response, String taskId, String word, String taskField) {
+    if (taskId == null) {
+      return new SubmitResult.Ambiguous(providerId + " answered " + response.statusCode() + " without " + taskField);
+    }
+    return new SubmitResult.Accepted(running(taskId, GenerationStatus.SUBMITTED, word, null));
+  }
+
+  /** A 2xx status answer read with the webhook parser; an answer it cannot read is asked again later. */
+  static StatusResult known(String providerId, java.util.function.Supplier<ProviderOutcome> parse) {
+    try {
+      return new StatusResult.Known(parse.get());
+    } catch (InvalidPayloadException e) {
+      return new StatusResult.Transient(providerId + " status answer unreadable: " + e.getMessage(), null);
+    }
+  }
+
   /** A 408, 425, 429 or 5xx: the provider did not take the request and may later. */
   static boolean isTransient(int status) {
     return status == 408 || status == 425 || status == 429 || status >= 500;

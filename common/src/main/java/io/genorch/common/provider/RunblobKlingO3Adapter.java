@@ -78,12 +78,8 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       return ProviderResponses.submitFailure(response, response.statusCode());
     }
     JsonObject body = response.jsonOrEmpty();
-    String taskId = ProviderResponses.text(body.getValue("generation_id"));
-    if (taskId == null) {
-      return new SubmitResult.Ambiguous("runblob-kling-o3 answered " + response.statusCode() + " without generation_id");
-    }
-    return new SubmitResult.Accepted(
-        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, body.getString("status", "pending"), null));
+    return ProviderResponses.accepted(ID, response, ProviderResponses.text(body.getValue("generation_id")),
+        body.getString("status", "pending"), "generation_id");
   }
 
   @Override
@@ -97,12 +93,8 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       return ProviderResponses.statusFailure(response, response.statusCode());
     }
     JsonObject body = response.jsonOrEmpty();
-    try {
-      return new StatusResult.Known(
-          parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
-    } catch (InvalidPayloadException e) {
-      return new StatusResult.Transient("runblob-kling-o3 status answer unreadable: " + e.getMessage(), null);
-    }
+    return ProviderResponses.known(ID,
+        () -> parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
   }
 
   @Override

@@ -68,12 +68,8 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
       return ProviderResponses.submitFailure(response, response.statusCode());
     }
     JsonObject body = response.jsonOrEmpty();
-    String taskId = ProviderResponses.text(body.getValue("generation_id"));
-    if (taskId == null) {
-      return new SubmitResult.Ambiguous("runblob-sora answered " + response.statusCode() + " without generation_id");
-    }
-    return new SubmitResult.Accepted(
-        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, body.getString("status", "pending"), null));
+    return ProviderResponses.accepted(ID, response, ProviderResponses.text(body.getValue("generation_id")),
+        body.getString("status", "pending"), "generation_id");
   }
 
   @Override
@@ -88,11 +84,8 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
       return ProviderResponses.statusFailure(response, response.statusCode());
     }
     JsonObject body = response.jsonOrEmpty();
-    try {
-      return new StatusResult.Known(parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
-    } catch (InvalidPayloadException e) {
-      return new StatusResult.Transient("runblob-sora status answer unreadable: " + e.getMessage(), null);
-    }
+    return ProviderResponses.known(ID,
+        () -> parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
   }
 
   /** The webhook and the status answer share their fields; only the status answer has progress. */

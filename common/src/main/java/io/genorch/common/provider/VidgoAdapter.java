@@ -81,17 +81,13 @@ public final class VidgoAdapter implements ProviderAdapter {
   @Override
   public SubmitResult parseSubmitResponse(ProviderResponse response) {
     JsonObject body = response.jsonOrEmpty();
-    int status = effectiveStatus(response, body);
-    if (status < 200 || status >= 300) {
+    int status = ProviderResponses.effectiveStatus(response, body);
+    if (!ProviderResponses.is2xx(status)) {
       return ProviderResponses.submitFailure(response, status);
     }
     JsonObject data = body.getValue("data") instanceof JsonObject d ? d : new JsonObject();
-    String taskId = ProviderResponses.text(data.getValue("task_id"));
-    if (taskId == null) {
-      return new SubmitResult.Ambiguous("vidgo answered " + response.statusCode() + " without data.task_id");
-    }
-    return new SubmitResult.Accepted(
-        ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, data.getString("status", "not_started"), null));
+    return ProviderResponses.accepted(ID, response, ProviderResponses.text(data.getValue("task_id")),
+        data.getString("status", "not_started"), "data.task_id");
   }
 
   @Override
@@ -102,21 +98,11 @@ public final class VidgoAdapter implements ProviderAdapter {
   @Override
   public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
     JsonObject body = response.jsonOrEmpty();
-    int status = effectiveStatus(response, body);
-    if (status < 200 || status >= 300) {
+    int status = ProviderResponses.effectiveStatus(response, body);
+    if (!ProviderResponses.is2xx(status)) {
       return ProviderResponses.statusFailure(response, status);
     }
-    try {
-      return new StatusResult.Known(parseWebhook(body));
-    } catch (InvalidPayloadException e) {
-      return new StatusResult.Transient("vidgo status answer unreadable: " + e.getMessage(), null);
-    }
-  }
-
-  /** The HTTP status, unless a 2xx carries an error {@code code} in the body. */
-  private static int effectiveStatus(ProviderResponse response, JsonObject body) {
-    Integer code = ProviderResponses.integer(body.getValue("code"));
-    return response.is2xx() && code != null ? code : response.statusCode();
+    return ProviderResponses.known(ID, () -> parseWebhook(body));
   }
 
   /** The callback body is the status answer: {@code {code, data:{task_id, status, files, progress, error_message}}}. */
