@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,7 +166,13 @@ final class DeliveryProcessor {
       LOG.warn("Webhook delivery {} for {}: unknown {} status '{}', treated as still running", d.id(), d.generationId(),
           d.provider(), outcome.rawStatus());
     }
-    return ctx.store().apply(d.generationId(), Change.fromOutcome(Source.WEBHOOK, outcome, detail))
+    // a running report that beats the submit answer must still leave the generation a check time and a deadline;
+    // the store keeps any schedule already set and only fills in a missing one from a webhook
+    ProviderSettings settings = ctx.settings(d.provider());
+    Instant now = Instant.now();
+    Change change = Change.fromOutcome(Source.WEBHOOK, outcome, detail)
+        .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()));
+    return ctx.store().apply(d.generationId(), change)
         .compose(applied -> markProcessed(d, label != null ? label : word(applied.verdict()), null));
   }
 

@@ -96,25 +96,28 @@ final class DeliveryWorker {
    * terminal generation is seen as terminal). Never fails.
    */
   private Future<Void> processAll(List<Delivery> batch) {
+    // the claim is taken just before this; a delivery whose turn comes after its lease ran out may be another
+    // instance's by then, so it is left alone (it is due anyway)
+    long leaseEnd = System.nanoTime() + options.lease().toNanos();
     Map<String, List<Delivery>> byGeneration = new LinkedHashMap<>();
     batch.forEach(d -> byGeneration.computeIfAbsent(d.generationId(), id -> new ArrayList<>()).add(d));
     Iterator<List<Delivery>> next = byGeneration.values().iterator();
     List<Future<Void>> lanes = new ArrayList<>();
     for (int i = 0; i < Math.min(options.concurrency(), byGeneration.size()); i++) {
-      lanes.add(lane(next));
+      lanes.add(lane(next, leaseEnd));
     }
     return Future.join(lanes).mapEmpty();
   }
 
-  private Future<Void> lane(Iterator<List<Delivery>> next) {
+  private Future<Void> lane(Iterator<List<Delivery>> next, long leaseEnd) {
     if (!next.hasNext() || stopped) {
       return Future.succeededFuture();
     }
-    return inOrder(next.next().iterator()).compose(v -> lane(next));
+    return inOrder(next.next().iterator(), leaseEnd).compose(v -> lane(next, leaseEnd));
   }
 
-  private Future<Void> inOrder(Iterator<Delivery> deliveries) {
-    if (!deliveries.hasNext() || stopped) {
+  private Future<Void> inOrder(Iterator<Delivery> deliveries, long leaseEnd) {
+    if (!deliveries.hasNext() || stopped || System.nanoTime() - leaseEnd > 0) {
       return Future.succeededFuture();
     }
     Delivery delivery = deliveries.next();
@@ -123,7 +126,7 @@ final class DeliveryWorker {
         LOG.warn("Webhook delivery {} for {} not processed now, due again when its lease ends: {}", delivery.id(),
             delivery.generationId(), ar.cause().toString());
       }
-      return inOrder(deliveries);
+      return inOrder(deliveries, leaseEnd);
     });
   }
 }

@@ -135,6 +135,18 @@ class WebhookSeedPayloadTest {
   }
 
   @Test
+  void aRunningReportBeforeTheSubmitAnswerLeavesAScheduleForThePoller() {
+    Arranged gen = h.arrange("vidgo"); // queued, token bound, no task id, no schedule yet
+
+    assertEquals(200, h.deliver(gen, seed("vidgo-running.json")).statusCode());
+
+    h.awaitGeneration(gen.id(), g -> g.status() == GenerationStatus.PROCESSING);
+    assertEquals(1, db.count("SELECT count(*) FROM generations WHERE id = '" + gen.id() + "'"
+        + " AND next_check_at > now() AND deadline_at > next_check_at"),
+        "if the submit answer never comes, the poller still looks and the deadline still applies");
+  }
+
+  @Test
   void progressDeliveryUpdatesProgressWithoutLeavingTheRunningStates() {
     Arranged gen = h.arrangeSubmitted("vidgo", VIDGO_TASK);
 

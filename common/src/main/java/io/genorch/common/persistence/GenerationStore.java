@@ -10,6 +10,7 @@ import io.genorch.common.domain.Ids;
 import io.genorch.common.domain.Output;
 import io.genorch.common.domain.ResolvedBy;
 import io.genorch.common.statemachine.Change;
+import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.GenerationStateMachine;
 import io.genorch.common.statemachine.Verdict;
 import io.vertx.core.Future;
@@ -253,8 +254,12 @@ public final class GenerationStore {
     String taskId = before.providerTaskId() != null ? before.providerTaskId() : change.providerTaskId();
     Instant submittedAt = before.submittedAt() == null && status != GenerationStatus.QUEUED ? now : before.submittedAt();
     Instant completedAt = advance && terminal ? now : before.completedAt();
+    OffsetDateTime storedCheck = schedule.getOffsetDateTime("next_check_at");
+    // the submitter and the poller set the schedule; a webhook only fills in one that is missing (it beat the
+    // submit answer), so callbacks never push the safety-net check away
+    boolean keepStored = change.source() == Source.WEBHOOK && storedCheck != null;
     OffsetDateTime nextCheck = terminal ? null
-        : change.nextCheckAt() != null ? utc(change.nextCheckAt()) : schedule.getOffsetDateTime("next_check_at");
+        : keepStored || change.nextCheckAt() == null ? storedCheck : utc(change.nextCheckAt());
     OffsetDateTime deadline = schedule.getOffsetDateTime("deadline_at") != null
         ? schedule.getOffsetDateTime("deadline_at") : utc(change.deadlineAt());
     String submitState = status != GenerationStatus.QUEUED ? "done" : schedule.getString("submit_state");

@@ -49,8 +49,11 @@ final class Sql {
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
 
+  /** The seq comes from the one-row counter, locked until commit, so seq order is commit order (V4). */
   static final String INSERT_LIFECYCLE_EVENT =
-      "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
+      "WITH next AS (UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq)"
+          + " INSERT INTO lifecycle_events (seq, id, type, generation_id, occurred_at, payload)"
+          + " SELECT last_seq, $1, $2, $3, $4, $5 FROM next";
 
   static final String INSERT_CLIENT_CALLBACK =
       "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";

@@ -11,6 +11,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +63,10 @@ public final class ProviderClient {
   }
 
   private static boolean neverSent(Throwable failure) {
-    // ConnectTimeoutException from netty is a ConnectException as well
-    return failure instanceof ConnectException || failure instanceof UnknownHostException
+    // netty's ConnectTimeoutException is a ConnectException too; Vert.x reports a timeout that ran out while
+    // waiting for a pooled or new connection with this wording, before anything was written
+    boolean noConnection = failure instanceof TimeoutException && String.valueOf(failure.getMessage()).contains("getting a connection");
+    return noConnection || failure instanceof ConnectException || failure instanceof UnknownHostException
         || (failure.getCause() != null && failure.getCause() != failure && neverSent(failure.getCause()));
   }
 

@@ -124,4 +124,22 @@ class ProviderClientTest {
         .outcome().providerTaskId();
     assertInstanceOf(StatusResult.Transient.class, status("apimart", taskId));
   }
+
+  @Test
+  void waitingInVainForAConnectionIsNotAmbiguous() {
+    // one connection, taken by a request the provider never answers: the next request never gets on the wire
+    WebClient single = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+    ProviderClient narrow = new ProviderClient(single, Duration.ofMillis(800));
+    ProviderAdapter adapter = PROVIDERS.find("vidgo").orElseThrow();
+    ProviderSettings settings = settings("vidgo", simulator.baseUrl("vidgo"));
+    GenerationRequest hanging = new GenerationRequest("vidgo", "sora-2", "hang [sim:submit-error=timeout]", null, "9:16", 10,
+        null, null, null);
+    GenerationRequest queued = new GenerationRequest("vidgo", "sora-2", "behind it", null, "9:16", 10, null, null, null);
+    var first = narrow.submit(adapter, settings, hanging, "http://127.0.0.1:9/x");
+    var second = narrow.submit(adapter, settings, queued, "http://127.0.0.1:9/x");
+    assertInstanceOf(SubmitResult.Ambiguous.class, first.await());
+    assertInstanceOf(SubmitResult.Transient.class, second.await());
+    single.close();
+  }
 }

@@ -54,8 +54,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
 
     router.route("/v1/*").handler(apiKeys);
-    // Vert.x wants the body handler first on a route; the content type is checked right after
-    router.post("/v1/generations").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(ApiVerticle::requireJson).handler(this::create);
+    // Vert.x wants the body handler first on a route (no file uploads: nothing lands on disk); the content type is checked right after
+    router.post("/v1/generations").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES)).handler(ApiVerticle::requireJson).handler(this::create);
     router.get("/v1/generations").handler(this::list);
     router.get("/v1/generations/:id").handler(this::get);
     router.get("/v1/generations/:id/events").handler(this::timeline);

@@ -25,13 +25,40 @@ public final class CallbackAddresses {
     if (h.equals("localhost") || h.endsWith(".localhost") || h.equals("metadata.google.internal")) {
       return true;
     }
-    if (!h.matches("[0-9.]+") && !h.contains(":")) {
-      return false;
+    if (h.contains(":")) {
+      try {
+        return isPrivate(InetAddress.getByName(h)); // an IPv6 literal: parsed, never looked up
+      } catch (Exception e) {
+        return true;
+      }
+    }
+    if (!h.matches("[0-9.]+")) {
+      return false; // a name: checked when it is resolved, at delivery
+    }
+    // digits and dots are an address to every resolver (2130706433 and 127.1 are loopback): only the canonical
+    // dotted quad is taken, parsed here without the system resolver; anything else is refused
+    InetAddress quad = dottedQuad(h);
+    return quad == null || isPrivate(quad);
+  }
+
+  private static InetAddress dottedQuad(String h) {
+    String[] parts = h.split("\\.", -1);
+    if (parts.length != 4) {
+      return null;
+    }
+    byte[] bytes = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      // a leading zero is octal to inet_aton (012 is 10): not canonical, so refused
+      if (parts[i].isEmpty() || parts[i].length() > 3 || (parts[i].length() > 1 && parts[i].startsWith("0"))
+          || Integer.parseInt(parts[i]) > 255) {
+        return null;
+      }
+      bytes[i] = (byte) Integer.parseInt(parts[i]);
     }
     try {
-      return isPrivate(InetAddress.getByName(h)); // a literal: parsed, not looked up
-    } catch (Exception e) {
-      return true;
+      return InetAddress.getByAddress(bytes);
+    } catch (java.net.UnknownHostException e) {
+      return null;
     }
   }
 

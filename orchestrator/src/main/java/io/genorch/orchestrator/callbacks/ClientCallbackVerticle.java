@@ -7,7 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Row;
@@ -19,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,53 +111,75 @@ public final class ClientCallbackVerticle extends VerticleBase {
     int attempt = row.getInteger("attempts");
     OffsetDateTime createdAt = row.getOffsetDateTime("created_at");
     String body = row.getString("payload");
-    return checkDestination(url)
-        .compose(refusal -> {
-          if (refusal != null) {
-            return giveUp(eventId, generationId, attempt, null, refusal);
+    return destination(url)
+        .compose(target -> {
+          if (target.refusal() != null) {
+            return giveUp(eventId, generationId, attempt, null, target.refusal());
           }
           long timestamp = System.currentTimeMillis() / 1000;
-          return client.postAbs(url)
+          HttpRequest<Buffer> request = client.postAbs(target.url())
               .putHeader("content-type", "application/json")
               .putHeader("webhook-id", eventId)
               .putHeader("webhook-timestamp", Long.toString(timestamp))
               .putHeader("webhook-signature", signer.signature(eventId, timestamp, body))
-              .timeout(timeout.toMillis())
+              .timeout(timeout.toMillis());
+          if (target.virtualHost() != null) {
+            request.virtualHost(target.virtualHost());
+          }
+          // the answer's body is not read, and the whole exchange is bounded: a client that trickles bytes
+          // cannot hold the sender
+          return request.as(BodyCodec.none())
               .sendBuffer(Buffer.buffer(body))
-              .transform(ar -> settle(eventId, generationId, attempt, createdAt, ar.succeeded() ? ar.result() : null,
-                  ar.failed() ? ar.cause().toString() : null));
-        })
+              .timeout(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
+              .transform(ar -> settle(eventId, generationId, attempt, createdAt,
+                  ar.succeeded() ? ar.result().statusCode() : null, ar.failed() ? ar.cause().toString() : null));
+        }, unresolved -> settle(eventId, generationId, attempt, createdAt, null, unresolved.getMessage()))
         .recover(failure -> {
           LOG.warn("Client callback {} for {} not settled: {}", eventId, generationId, failure.toString());
           return Future.succeededFuture(); // its lease brings it back
         });
   }
 
-  /** Null when the URL may be called; else why not. Names are resolved off the event loop. */
-  private Future<String> checkDestination(String url) {
+  /**
+   * Where to send: the URL as given, or with private destinations refused, the address that was checked, with the
+   * name kept for the Host header and TLS, so the name cannot resolve elsewhere between the check and the request.
+   * @param refusal why the callback must not be sent at all, or null
+   */
+  private record Target(String url, String virtualHost, String refusal) {}
+
+  private Future<Target> destination(String url) {
     if (allowPrivate) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(new Target(url, null, null));
     }
-    String host = URI.create(url).getHost();
+    URI uri = URI.create(url);
+    String host = uri.getHost();
     if (host == null) {
-      return Future.succeededFuture("callbackUrl has no host");
+      return Future.succeededFuture(new Target(url, null, "callbackUrl has no host"));
     }
     if (CallbackAddresses.isPrivateHost(host)) {
-      return Future.succeededFuture("callbackUrl host " + host + " is a private address");
+      return Future.succeededFuture(new Target(url, null, "callbackUrl host " + host + " is a private address"));
     }
-    return vertx.executeBlocking(() -> {
-      for (InetAddress address : InetAddress.getAllByName(host)) {
+    // a failed lookup fails this future: counted as a failed attempt and retried, nothing sent
+    return vertx.executeBlocking(() -> InetAddress.getAllByName(host), false).map(addresses -> {
+      for (InetAddress address : addresses) {
         if (CallbackAddresses.isPrivate(address)) {
-          return "callbackUrl host " + host + " resolves to private address " + address.getHostAddress();
+          return new Target(url, null, "callbackUrl host " + host + " resolves to private address " + address.getHostAddress());
         }
       }
-      return null;
-    }, false).recover(e -> Future.succeededFuture((String) null)); // unresolvable now: the POST fails and is retried
+      String literal = addresses[0] instanceof java.net.Inet6Address
+          ? "[" + addresses[0].getHostAddress() + "]" : addresses[0].getHostAddress();
+      try {
+        URI pinned = new URI(uri.getScheme(), uri.getUserInfo(), literal, uri.getPort(), uri.getPath(), uri.getQuery(),
+            uri.getFragment());
+        return new Target(pinned.toString(), host, null);
+      } catch (java.net.URISyntaxException e) {
+        return new Target(url, null, "callbackUrl cannot be pinned to its address: " + e.getMessage());
+      }
+    });
   }
 
   private Future<Void> settle(String eventId, String generationId, int attempt, OffsetDateTime createdAt,
-      HttpResponse<Buffer> response, String error) {
-    Integer status = response == null ? null : response.statusCode();
+      Integer status, String error) {
     if (status != null && status >= 200 && status < 300) {
       return ctx.pool().preparedQuery(ClientCallbackSql.MARK_DELIVERED).execute(Tuple.of(eventId, status))
           .compose(v -> ctx.store().recordEvent(generationId, "callback_delivered",

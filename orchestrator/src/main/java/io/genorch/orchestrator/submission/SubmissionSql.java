@@ -30,8 +30,18 @@ final class SubmissionSql {
       "SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
           + " AND provider = ANY($1) LIMIT $2";
 
+  /**
+   * Takes one abandoned send to settle it, by pushing its lease: it stays 'sending' until the state machine moves it
+   * out of queued, so a crash before that leaves it to be taken again rather than stranded.
+   */
   static final String TAKE_ABANDONED_SEND =
-      "UPDATE generations SET submit_state = 'done'"
+      "UPDATE generations SET next_submit_at = now() + make_interval(secs => $2)"
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
           + " RETURNING id";
+
+  /** No request budget after winning the claim: the claim is given back, not counted as an attempt. */
+  static final String RELEASE_CLAIM =
+      "UPDATE generations SET submit_state = 'pending', submit_attempts = submit_attempts - 1,"
+          + " next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending'";
 }

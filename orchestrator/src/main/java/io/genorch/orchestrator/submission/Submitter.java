@@ -7,7 +7,6 @@ import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.WebhookTokens;
-import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
@@ -40,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Submitter {
 
   private static final Logger LOG = LoggerFactory.getLogger(Submitter.class);
+  /** How soon a generation that found the request budget spent is looked at again. */
+  private static final Duration BUDGET_RETRY = Duration.ofSeconds(1);
 
   private final ServiceContext ctx;
   private final SubmitBackoff backoff;
@@ -70,7 +71,8 @@ public final class Submitter {
 
   /**
    * Submits one generation if it is due and a permit is free; true when a request was sent. Never fails: problems
-   * are logged and the generation stays due for the next sweep.
+   * are logged and the generation stays due for the next sweep. The claim comes before the permit, so that
+   * instances racing for the same row do not spend the fleet-wide request budget on rows they then lose.
    */
   public Future<Boolean> submit(String id) {
     return ctx.store().find(id).compose(found -> {
@@ -82,19 +84,14 @@ public final class Submitter {
       if (!settings.enabled()) {
         return Future.succeededFuture(false);
       }
-      return ctx.gate().tryAcquire(generation.provider()).compose(permit -> permit
-          .map(p -> claimAndSend(generation, settings, p).eventually(() -> {
-            p.release();
-            return Future.succeededFuture();
-          }))
-          .orElseGet(() -> Future.succeededFuture(false)));
+      return claimAndSend(generation, settings);
     }).recover(err -> {
       LOG.warn("Submitting {} failed; it stays queued for the next sweep", id, err);
       return Future.succeededFuture(false);
     });
   }
 
-  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings, Permit permit) {
+  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings) {
     String token = WebhookTokens.newToken();
     Tuple claim = Tuple.of(generation.id(), Buffer.buffer(WebhookTokens.hash(token)), (double) sendLease.toSeconds());
     return ctx.pool().preparedQuery(SubmissionSql.CLAIM_FOR_SENDING).execute(claim).compose(rows -> {
@@ -102,11 +99,22 @@ public final class Submitter {
         return Future.succeededFuture(false); // another instance took it, or it is not due
       }
       int attempt = rows.iterator().next().getInteger("submit_attempts");
-      ProviderAdapter adapter = ctx.adapter(generation.provider());
-      String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
-      return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-          .compose(result -> settle(generation, settings, attempt, result))
-          .map(true);
+      return ctx.gate().tryAcquire(generation.provider()).compose(permit -> {
+        if (permit.isEmpty()) {
+          return ctx.pool().preparedQuery(SubmissionSql.RELEASE_CLAIM)
+              .execute(Tuple.of(generation.id(), BUDGET_RETRY.toMillis() / 1000.0))
+              .map(false);
+        }
+        ProviderAdapter adapter = ctx.adapter(generation.provider());
+        String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
+        return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+            .compose(result -> settle(generation, settings, attempt, result))
+            .map(true)
+            .eventually(() -> {
+              permit.get().release();
+              return Future.succeededFuture();
+            });
+      });
     });
   }
 
@@ -161,7 +169,8 @@ public final class Submitter {
           List<Future<Void>> settled = new ArrayList<>();
           for (Row row : rows) {
             String id = row.getString("id");
-            settled.add(ctx.pool().preparedQuery(SubmissionSql.TAKE_ABANDONED_SEND).execute(Tuple.of(id))
+            settled.add(ctx.pool().preparedQuery(SubmissionSql.TAKE_ABANDONED_SEND)
+                .execute(Tuple.of(id, (double) sendLease.toSeconds()))
                 .compose(taken -> taken.size() == 0
                     ? Future.<Void>succeededFuture()
                     : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),

@@ -11,7 +11,7 @@ class CallbackAddressesTest {
   @ParameterizedTest
   @ValueSource(strings = {"localhost", "LOCALHOST.", "api.localhost", "127.0.0.1", "10.1.2.3", "172.16.0.1",
       "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "[::1]", "[fd00::1]", "[fe80::1]",
-      "metadata.google.internal"})
+      "metadata.google.internal", "2130706433", "127.1", "1.2.3.4.5", "0177.0.0.1", "012.0.0.1"})
   void privateDestinationsAreRecognised(String host) {
     assertTrue(CallbackAddresses.isPrivateHost(host), host);
   }
