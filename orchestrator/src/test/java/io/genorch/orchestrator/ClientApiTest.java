@@ -174,6 +174,30 @@ class ClientApiTest {
   }
 
   @Test
+  void theSameBodyWithItsFieldsInAnotherOrderIsTheSameRequest() {
+    String body = "{\"provider\":\"vidgo\",\"prompt\":\"a kite\",\"metadata\":{\"a\":1,\"b\":2}}";
+    String reordered = "{\"metadata\":{\"b\":2,\"a\":1},\"prompt\":\"a kite\",\"provider\":\"vidgo\"}";
+    ApiClient.Response first = api.post("/v1/generations", body, "Idempotency-Key", "same-body");
+    ApiClient.Response second = api.post("/v1/generations", reordered, "Idempotency-Key", "same-body");
+    assertEquals(202, first.status(), first.body());
+    assertEquals(200, second.status(), second.body());
+    assertEquals(first.json().getString("id"), second.json().getString("id"));
+  }
+
+  @Test
+  void promptLimitsAreTheContractsUnlessTheProviderDocumentsALowerOne() {
+    String prompt4500 = "a".repeat(4500);
+    // characters, not UTF-16 units: 5000 emoji are 5000 characters
+    String emoji5000 = "\uD83C\uDF0A".repeat(5000);
+    assertRefused(api.createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", prompt4500)),
+        400, "invalid_request", "prompt");
+    assertRefused(api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000 + "x")),
+        400, "invalid_request", "prompt");
+    assertEquals(202, api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", prompt4500)).status());
+    assertEquals(202, api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000)).status());
+  }
+
+  @Test
   void theSameIdempotencyKeyWithAnotherBodyIs409() {
     assertEquals(202, api.createGeneration(validBody(), "Idempotency-Key", "k1").status());
     ApiClient.Response conflict = api.createGeneration(validBody().copy().put("prompt", "different"), "Idempotency-Key", "k1");

@@ -100,10 +100,16 @@ public final class OrchConfig {
 
   public ProviderSettings provider(ProviderSpec spec) {
     String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
+    String baseUrl = get(prefix + "BASE_URL").orElse(spec.defaultBaseUrl());
+    String apiKey = get(prefix + "API_KEY").orElse(null);
+    if (apiKey != null && baseUrl == null) {
+      throw new IllegalArgumentException(prefix + "API_KEY is set but " + prefix + "BASE_URL is not: " + spec.id()
+          + " publishes no API address we could default to, so set it to the address your account uses");
+    }
     return new ProviderSettings(
         spec.id(),
-        get(prefix + "BASE_URL").orElse(null),
-        get(prefix + "API_KEY").orElse(null),
+        baseUrl,
+        apiKey,
         getInt(prefix + "MAX_RPM", spec.defaultMaxRpm()),
         getInt(prefix + "MAX_IN_FLIGHT", ProviderSettings.DEFAULT_MAX_IN_FLIGHT),
         getBoolean(prefix + "CONFIRM_WEBHOOKS", false),

@@ -22,7 +22,6 @@ import java.util.Optional;
 public final class ApimartAdapter implements ProviderAdapter {
 
   public static final String ID = "apimart";
-  private static final int MAX_PROMPT = 4000;
 
   private static final ProviderSpec SPEC = new ProviderSpec(
       ID,
@@ -37,7 +36,9 @@ public final class ApimartAdapter implements ProviderAdapter {
       Duration.ofMinutes(5),
       Duration.ofMinutes(30),
       60,
-      true);
+      true,
+      ProviderSpec.CONTRACT_MAX_PROMPT,
+      null);
 
   @Override
   public ProviderSpec spec() {
@@ -46,7 +47,7 @@ public final class ApimartAdapter implements ProviderAdapter {
 
   @Override
   public Optional<FieldError> validate(GenerationRequest request) {
-    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override

@@ -20,7 +20,6 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
   public static final String ID = "heo365-sora2";
   static final String SUBMIT_PATH = "/api/v1/tasks";
   static final String STATUS_PATH = "/api/v1/tasks/";
-  private static final int MAX_PROMPT = 4000;
 
   private static final ProviderSpec SPEC = new ProviderSpec(
       ID,
@@ -35,7 +34,9 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
       Duration.ofMinutes(5),
       Duration.ofMinutes(20),
       60,
-      false);
+      false,
+      ProviderSpec.CONTRACT_MAX_PROMPT,
+      null);
 
   @Override
   public ProviderSpec spec() {
@@ -48,7 +49,7 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
     if (remix != null && !(remix instanceof String)) {
       return Optional.of(new FieldError("options.remixTargetId", "options.remixTargetId must be a string"));
     }
-    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override

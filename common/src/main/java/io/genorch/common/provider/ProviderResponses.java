@@ -238,7 +238,8 @@ final class ProviderResponses {
   }
 
   /** The checks every provider makes from its spec: known model, allowed duration, prompt length. */
-  static Optional<FieldError> checkAgainstSpec(ProviderSpec spec, GenerationRequest request, int maxPrompt) {
+  static Optional<FieldError> checkAgainstSpec(ProviderSpec spec, GenerationRequest request) {
+    int maxPrompt = spec.maxPromptLength();
     if (!spec.models().contains(request.model())) {
       return Optional.of(new FieldError("model",
           "model must be one of " + String.join(", ", spec.models()) + " for " + spec.id()));
@@ -247,7 +248,7 @@ final class ProviderResponses {
       return Optional.of(new FieldError("durationSeconds",
           "durationSeconds must be one of " + spec.durations() + " for " + spec.id()));
     }
-    if (request.prompt().length() > maxPrompt) {
+    if (request.prompt().codePointCount(0, request.prompt().length()) > maxPrompt) {
       return Optional.of(new FieldError("prompt", "prompt must have at most " + maxPrompt + " characters for " + spec.id()));
     }
     return Optional.empty();

@@ -15,6 +15,9 @@ import java.util.List;
  * @param maxDuration after this the provider itself no longer finishes the job
  * @param defaultMaxRpm requests a minute (submit and status together) when ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM is unset
  * @param appendsCallbackSegment the provider posts to the URL it was given plus {@code /callback}
+ * @param maxPromptLength the provider's documented prompt limit, or the contract's 5000 when it documents none
+ * @param defaultBaseUrl the provider's public API when its documents name it, else null (then
+ *     ORCH_PROVIDER_&lt;ID&gt;_BASE_URL must be set to enable it)
  */
 public record ProviderSpec(
     String id,
@@ -29,7 +32,12 @@ public record ProviderSpec(
     Duration expectedDuration,
     Duration maxDuration,
     int defaultMaxRpm,
-    boolean appendsCallbackSegment) {
+    boolean appendsCallbackSegment,
+    int maxPromptLength,
+    String defaultBaseUrl) {
+
+  /** The contract's own prompt limit (CONTRACT.md section 1). */
+  public static final int CONTRACT_MAX_PROMPT = 5000;
 
   /** From the first callback attempt until the provider gives up: every retry delay plus one answer timeout each. */
   public Duration webhookRetryWindow() {
@@ -68,6 +76,8 @@ public record ProviderSpec(
                 .put("retryDelaysSeconds", delays)
                 .put("answerTimeoutSeconds", webhookTimeout.toSeconds())
                 .put("windowSeconds", webhookRetryWindow().toSeconds()))
+        .put("maxPromptLength", maxPromptLength)
+        .put("defaultMaxRpm", defaultMaxRpm)
         .put("expectedDurationSeconds", expectedDuration.toSeconds())
         .put("maxDurationSeconds", maxDuration.toSeconds());
   }

@@ -21,7 +21,6 @@ import java.util.Optional;
 public final class RunblobKlingO3Adapter implements ProviderAdapter {
 
   public static final String ID = "runblob-kling-o3";
-  private static final int MAX_PROMPT = 2500;
   private static final List<String> MODES = List.of("std", "pro");
 
   private static final ProviderSpec SPEC = new ProviderSpec(
@@ -38,7 +37,9 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       // the provider fails a job itself with TIMEOUT after 15 minutes
       Duration.ofMinutes(15),
       60,
-      false);
+      false,
+      2500,
+      "https://platform.runblob.io");
 
   @Override
   public ProviderSpec spec() {
@@ -51,7 +52,7 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
     if (mode != null && !(mode instanceof String m && MODES.contains(m.toLowerCase(Locale.ROOT)))) {
       return Optional.of(new FieldError("options.mode", "options.mode must be std or pro"));
     }
-    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override

@@ -16,7 +16,6 @@ import java.util.Optional;
 public final class RunblobSoraAdapter implements ProviderAdapter {
 
   public static final String ID = "runblob-sora";
-  private static final int MAX_PROMPT = 4000;
 
   private static final ProviderSpec SPEC = new ProviderSpec(
       ID,
@@ -33,7 +32,9 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
       // their guidance: give up after 15 minutes
       Duration.ofMinutes(15),
       60,
-      false);
+      false,
+      4000,
+      "https://platform.runblob.io");
 
   @Override
   public ProviderSpec spec() {
@@ -45,7 +46,7 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
     if (request.imageUrl() != null && request.options().containsKey("image_base64")) {
       return Optional.of(new FieldError("options.image_base64", "give imageUrl or options.image_base64, not both"));
     }
-    return ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override

@@ -20,7 +20,6 @@ import java.util.Optional;
 public final class VidgoAdapter implements ProviderAdapter {
 
   public static final String ID = "vidgo";
-  private static final int MAX_PROMPT = 4000;
   private static final Map<String, List<Integer>> DURATIONS_BY_MODEL = Map.of(
       "sora-2", List.of(10, 15),
       "sora-2-pro", List.of(15, 25));
@@ -38,7 +37,9 @@ public final class VidgoAdapter implements ProviderAdapter {
       Duration.ofMinutes(5),
       Duration.ofMinutes(30),
       60,
-      false);
+      false,
+      ProviderSpec.CONTRACT_MAX_PROMPT,
+      null);
 
   @Override
   public ProviderSpec spec() {
@@ -47,7 +48,7 @@ public final class VidgoAdapter implements ProviderAdapter {
 
   @Override
   public Optional<FieldError> validate(GenerationRequest request) {
-    Optional<FieldError> generic = ProviderResponses.checkAgainstSpec(SPEC, request, MAX_PROMPT);
+    Optional<FieldError> generic = ProviderResponses.checkAgainstSpec(SPEC, request);
     if (generic.isPresent()) {
       return generic;
     }

@@ -64,7 +64,7 @@ public final class GenerationService {
         JsonObject hashed = body.copy();
         transportFields.forEach(hashed::remove);
         key = new IdempotencyKey(callerScope, idempotencyKey,
-            WebhookTokens.sha256(hashed.encode().getBytes(StandardCharsets.UTF_8)));
+            WebhookTokens.sha256(canonical(hashed).getBytes(StandardCharsets.UTF_8)));
       }
     } catch (ApiException e) {
       return Future.failedFuture(e);
@@ -176,5 +176,27 @@ public final class GenerationService {
       // reported below
     }
     throw ApiException.invalid("cursor", "cursor is not one this service handed out");
+  }
+
+  /** JSON with object keys sorted at every level: the same body sent with its fields in another order is the same. */
+  static String canonical(Object value) {
+    if (value instanceof JsonObject object) {
+      StringBuilder out = new StringBuilder("{");
+      object.fieldNames().stream().sorted().forEach(name -> {
+        if (out.length() > 1) {
+          out.append(',');
+        }
+        out.append(io.vertx.core.json.Json.encode(name)).append(':').append(canonical(object.getValue(name)));
+      });
+      return out.append('}').toString();
+    }
+    if (value instanceof io.vertx.core.json.JsonArray array) {
+      StringBuilder out = new StringBuilder("[");
+      for (int i = 0; i < array.size(); i++) {
+        out.append(i == 0 ? "" : ",").append(canonical(array.getValue(i)));
+      }
+      return out.append(']').toString();
+    }
+    return io.vertx.core.json.Json.encode(value);
   }
 }

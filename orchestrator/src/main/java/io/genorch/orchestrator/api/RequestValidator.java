@@ -3,6 +3,7 @@ package io.genorch.orchestrator.api;
 import io.genorch.common.domain.FieldError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.provider.ProviderAdapter;
+import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.provider.Providers;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 public final class RequestValidator {
 
-  static final int MAX_PROMPT = 5000;
+  static final int MAX_PROMPT = ProviderSpec.CONTRACT_MAX_PROMPT;
   static final int MAX_METADATA_BYTES = 4096;
   static final int MAX_URL = 2048;
   static final String DEFAULT_ASPECT_RATIO = "9:16";
@@ -49,7 +50,8 @@ public final class RequestValidator {
         "provider", "unknown provider '" + providerId + "'; known: " + String.join(", ", providers.ids())));
     String model = optionalString(body, "model");
     String prompt = requiredString(body, "prompt");
-    if (prompt.isBlank() || prompt.length() > MAX_PROMPT) {
+    // counted in characters (code points), not UTF-16 units; a prompt of only whitespace asks for nothing
+    if (prompt.isBlank() || prompt.codePointCount(0, prompt.length()) > MAX_PROMPT) {
       throw ApiException.invalid("prompt", "prompt must have 1 to " + MAX_PROMPT + " characters");
     }
     String imageUrl = optionalString(body, "imageUrl");
