@@ -137,8 +137,8 @@ class ClientApiTest {
 
   @Test
   void aBodyThatIsNotJsonIs400() {
-    assertRefused(api.post("/v1/generations", "{not json"), 400, "invalid_request", null);
-    assertRefused(api.post("/v1/generations", "[1,2]"), 400, "invalid_request", null);
+    assertRefused(api.post("/v1/generations", "{not json"), 400, "invalid_request", "body");
+    assertRefused(api.post("/v1/generations", "[1,2]"), 400, "invalid_request", "body");
   }
 
   @Test
@@ -171,6 +171,20 @@ class ClientApiTest {
       assertEquals(id, r.json().getString("id"));
     });
     assertEquals(1, responses.stream().filter(r -> r.status() == 202).count(), "exactly one request created it");
+  }
+
+  @Test
+  void metadataAndOptionsAreEchoedBackExactlyAsSent() {
+    String metadata = "{\"zeta\":1,\"alpha\":{\"b\":2,\"a\":[3,1]},\"mid\":\"x\"}";
+    String options = "{\"mode\":\"pro\",\"keep_original_sound\":true}";
+    ApiClient.Response created = api.post("/v1/generations", "{\"provider\":\"runblob-kling-o3\",\"prompt\":\"a kite\","
+        + "\"options\":" + options + ",\"metadata\":" + metadata + "}");
+    assertEquals(202, created.status(), created.body());
+    String read = api.get("/v1/generations/" + created.json().getString("id")).body();
+    for (String body : List.of(created.body(), read)) {
+      assertTrue(body.contains("\"metadata\":" + metadata), body);
+      assertTrue(body.contains("\"options\":" + options), body);
+    }
   }
 
   @Test

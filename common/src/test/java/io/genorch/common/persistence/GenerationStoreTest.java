@@ -199,7 +199,7 @@ class GenerationStoreTest {
       assertTrue(await(store.lifecycleEventsAfter(seq - 1, 10)).isEmpty(), "nothing readable past the open seq");
 
       try (var st = writer.prepareStatement("INSERT INTO lifecycle_events (seq, id, type, generation_id, payload)"
-          + " VALUES (?, 'evt_test', 'generation.submitted', ?, '{}'::jsonb)")) {
+          + " VALUES (?, 'evt_test', 'generation.submitted', ?, '{}'::json)")) {
         st.setLong(1, seq);
         st.setString(2, first);
         st.executeUpdate();

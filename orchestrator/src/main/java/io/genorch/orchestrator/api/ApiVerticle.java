@@ -91,11 +91,11 @@ public final class ApiVerticle extends VerticleBase {
     try {
       body = ctx.body().asJsonObject();
     } catch (DecodeException | ClassCastException e) {
-      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", null));
+      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", "body"));
       return;
     }
     if (body == null) {
-      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", null));
+      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", "body"));
       return;
     }
     service.create(body, Set.of(), ctx.request().getHeader("Idempotency-Key"), ctx.get(ApiKeys.CALLER_SCOPE))
