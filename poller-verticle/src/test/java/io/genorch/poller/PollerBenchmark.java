@@ -86,6 +86,7 @@ class PollerBenchmark {
       report.append(String.format("first half:       %.2f s for %d%n", seconds(halfway), GENERATIONS / 2));
       report.append("check:            ").append(byPoll).append('/').append(GENERATIONS).append(" resolved by poll, ")
           .append(statusCalls).append(" status calls, ").append(polled).append(" polled timeline entries\n");
+      report.append(io.genorch.common.testing.MemoryReport.line());
       report.append("rerun:            bench/run.sh poller\n");
 
       Path out = Path.of("target", "benchmarks", "poller.txt");

@@ -118,6 +118,7 @@ class WebhookBenchmark {
         processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"));
     report.append("check:            ").append(succeeded).append('/').append(GENERATIONS).append(" generations succeeded, ")
         .append(ok).append(" deliveries stored, ").append(duplicates).append(" recorded as duplicates\n");
+    report.append(io.genorch.common.testing.MemoryReport.line());
     report.append("rerun:            bench/run.sh webhook\n");
 
     Path out = Path.of("target", "benchmarks", "webhook.txt");
