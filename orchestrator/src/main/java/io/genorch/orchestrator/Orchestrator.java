@@ -80,7 +80,8 @@ public final class Orchestrator {
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), effective.callbackAllowPrivate()), c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
-      ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, effective.httpPort(), effective.getBoolean("ORCH_METRICS_ENABLED", true));
+      ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, effective.httpPort(),
+          effective.getBoolean("ORCH_METRICS_ENABLED", true), effective.getInt("ORCH_API_MAX_RPS", 0));
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
       WebhookVerticle webhook = new WebhookVerticle(c, effective.webhookPort());

@@ -25,11 +25,15 @@ public final class ApiVerticle extends VerticleBase {
   private final GenerationService service;
   private final GenerationStore store;
   private final ApiKeys apiKeys;
+  private final ClientRateLimit rateLimit;
   private final int port;
   private final boolean metricsEnabled;
   private int actualPort;
 
-  public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled) {
+  /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
+  public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
+      int maxRequestsPerSecond) {
+    this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
     this.store = store;
     this.apiKeys = apiKeys;
@@ -54,6 +58,9 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openApi));
 
     router.route("/v1/*").handler(apiKeys);
+    if (rateLimit != null) {
+      router.route("/v1/*").handler(rateLimit);
+    }
     // Vert.x wants the body handler first on a route (no file uploads: nothing lands on disk); the content type is checked right after
     router.post("/v1/generations").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES)).handler(ApiVerticle::requireJson).handler(this::create);
     router.get("/v1/generations").handler(this::list);
