@@ -51,12 +51,14 @@ final class WebhookIngest {
   private final Pool pool;
   private final Map<String, SourceAllowlist> allowlists;
   private final Runnable onStored;
+  private final boolean trustForwarded;
 
   /**
    * @param onStored called after each delivery was stored and acknowledged
    * @throws IllegalArgumentException when a provider's ALLOWED_CIDRS is not a list of address blocks
    */
-  WebhookIngest(ServiceContext ctx, Runnable onStored) {
+  WebhookIngest(ServiceContext ctx, Runnable onStored, boolean trustForwarded) {
+    this.trustForwarded = trustForwarded;
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.onStored = onStored;
@@ -87,7 +89,7 @@ final class WebhookIngest {
     if (rc.request().path().endsWith("/callback") && !adapter.spec().appendsCallbackSegment()) {
       throw WebhookRefusal.notFound("no such resource");
     }
-    String source = sourceAddress(rc);
+    String source = sourceAddress(rc, trustForwarded);
     if (!allowlist(providerId).allows(source)) {
       LOG.warn("Webhook for {} from {} refused: outside ALLOWED_CIDRS {}", providerId, source, allowlist(providerId));
       throw WebhookRefusal.forbidden("this address may not deliver webhooks for " + providerId);
@@ -118,7 +120,7 @@ final class WebhookIngest {
         .addValue(tokenHash)
         .addString(adapter.id())
         .addString(taskId)
-        .addString(sourceAddress(rc))
+        .addString(sourceAddress(rc, trustForwarded))
         .addValue(keptHeaders(rc.request().headers()))
         .addString(raw.toString(StandardCharsets.UTF_8))
         .addValue(Buffer.buffer(WebhookTokens.sha256(raw.getBytes())));
@@ -140,7 +142,8 @@ final class WebhookIngest {
       }
       Long deliveryId = row.getLong("delivery_id");
       if (deliveryId == null) {
-        LOG.warn("Webhook for generation {} names task {} but task {} is bound to it", row.getString("id"), taskId, row.getString("provider_task_id"));
+        LOG.warn("Webhook for generation {} names task {}, which is not the task bound to it ({}) or belongs to another"
+            + " generation", row.getString("id"), taskId, row.getString("provider_task_id"));
         rc.fail(WebhookRefusal.taskMismatch("the payload names another task than the one this URL was issued for"));
         return;
       }
@@ -208,13 +211,28 @@ final class WebhookIngest {
     throw WebhookRefusal.invalid("the body is not a JSON object");
   }
 
-  private static String sourceAddress(RoutingContext rc) {
+  /**
+   * The socket address; behind a trusted proxy, the last X-Forwarded-For entry, which is the one that proxy appended
+   * (the entries before it, and any Forwarded header, are whatever the client sent and prove nothing).
+   */
+  private static String sourceAddress(RoutingContext rc, boolean trustForwarded) {
+    if (trustForwarded) {
+      List<String> forwarded = rc.request().headers().getAll("X-Forwarded-For");
+      if (!forwarded.isEmpty()) {
+        String[] hops = forwarded.get(forwarded.size() - 1).split(",");
+        String last = hops[hops.length - 1].trim();
+        if (!last.isEmpty()) {
+          return last;
+        }
+      }
+    }
     SocketAddress remote = rc.request().remoteAddress();
     if (remote == null) {
       return null;
     }
     return remote.hostAddress() != null ? remote.hostAddress() : remote.host();
   }
+
 
   /** The headers worth keeping: transport, proxies, and anything that looks like a signature, should one appear. */
   static JsonObject keptHeaders(MultiMap headers) {

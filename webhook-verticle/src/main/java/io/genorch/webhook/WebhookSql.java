@@ -8,7 +8,8 @@ final class WebhookSql {
   /**
    * The whole request path in one round trip: finds the generation bound to the token hash ($1) and stores the
    * delivery only when it belongs to the provider of the URL ($2) and does not name another task than the one
-   * bound ($3, the payload's task id). No row: unknown token (404). A row without {@code delivery_id}: wrong
+   * bound ($3, the payload's task id), nor, while none is bound, a task bound to another generation. No row: unknown
+   * token (404). A row without {@code delivery_id}: wrong
    * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
    */
   static final String INGEST =
@@ -17,6 +18,9 @@ final class WebhookSql {
           + " (provider, generation_id, source_address, headers, body, body_sha256, next_attempt_at)"
           + " SELECT $2, g.id, $4, $5, $6, $7, now() FROM g"
           + " WHERE g.provider = $2 AND (g.provider_task_id IS NULL OR $3::text IS NULL OR g.provider_task_id = $3::text)"
+          // with no task bound yet, the payload may not claim a task that belongs to another generation
+          + " AND ($3::text IS NULL OR g.provider_task_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM generations o"
+          + " WHERE o.provider = $2 AND o.provider_task_id = $3::text AND o.id <> g.id))"
           + " RETURNING id)"
           + " SELECT g.id, g.provider, g.provider_task_id, (SELECT id FROM d) AS delivery_id FROM g";
 

@@ -4,7 +4,6 @@ import io.genorch.common.ServiceContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.AllowForwardHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
@@ -40,10 +39,9 @@ public final class WebhookVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     worker = new DeliveryWorker(vertx, ctx.pool(), new DeliveryProcessor(ctx, options), options);
-    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? worker::wake : () -> { });
+    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? worker::wake : () -> { }, options.trustForwarded());
 
     Router router = Router.router(vertx);
-    router.allowForward(options.trustForwarded() ? AllowForwardHeaders.ALL : AllowForwardHeaders.NONE);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(WebhookIngest.MAX_BODY_BYTES);
     for (String path : new String[] {"/webhooks/:provider/:token", "/webhooks/:provider/:token/callback"}) {
       // two routes, because the router runs a body handler before any other on its route: admission (provider,

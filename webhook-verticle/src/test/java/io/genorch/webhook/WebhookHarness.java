@@ -76,6 +76,11 @@ final class WebhookHarness {
     }
   }
 
+  static void forgetEverything(TestDatabase db) {
+    db.execute("TRUNCATE webhook_deliveries, client_callbacks, generation_events, lifecycle_events, idempotency_keys,"
+        + " generations CASCADE");
+  }
+
   static String seed(String name) {
     return io.genorch.common.testing.Seeds.text(name);
   }

@@ -47,6 +47,8 @@ class WebhookIngestTest {
 
   @BeforeEach
   void start(Vertx vertx) {
+    // each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once
+    WebhookHarness.forgetEverything(db);
     h = WebhookHarness.start(vertx, db, env(Map.of()));
   }
 
@@ -123,6 +125,19 @@ class WebhookIngestTest {
     assertEquals(409, response.statusCode());
     assertEquals("task_mismatch", response.bodyAsJsonObject().getJsonObject("error").getString("code"));
     assertEquals(0, h.deliveries(gen.id()));
+  }
+
+  @Test
+  void aGenerationWithoutItsTaskCannotBeHandedAnotherGenerationsTask() {
+    // a leaked token of an ambiguous submit (no task bound) must not adopt someone else's finished task
+    String ownersTask = java.util.UUID.randomUUID().toString(); // not the seed's: other tests deliver that one unbound
+    Arranged owner = h.arrangeSubmitted("runblob-sora", ownersTask);
+    Arranged unbound = h.arrange("runblob-sora");
+    HttpResponse<Buffer> response = h.deliver(unbound,
+        seed("runblob-sora-success.json").replace("550e8400-e29b-41d4-a716-446655440000", ownersTask));
+    assertEquals(409, response.statusCode());
+    assertEquals(0, h.deliveries(unbound.id()));
+    assertEquals(0, h.deliveries(owner.id()));
   }
 
   @Test
@@ -204,6 +219,16 @@ class WebhookIngestTest {
     assertEquals(200, proxied.statusCode());
     assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id = '" + kling.id()
         + "' AND source_address = '" + forwardedFrom10 + "'"));
+
+    // only the entry the proxy appended counts: what the client put before it, or in Forwarded, proves nothing
+    HttpResponse<Buffer> prefixed = await(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+        .putHeader("X-Forwarded-For", forwardedFrom10 + ", 198.51.100.9")
+        .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
+    assertEquals(403, prefixed.statusCode());
+    HttpResponse<Buffer> viaForwarded = await(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+        .putHeader("Forwarded", "for=" + forwardedFrom10)
+        .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
+    assertEquals(403, viaForwarded.statusCode());
   }
 
   @Test
