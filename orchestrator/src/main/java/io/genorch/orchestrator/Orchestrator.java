@@ -62,6 +62,11 @@ public final class Orchestrator {
    */
   public static Future<Orchestrator> start(OrchConfig initialConfig) {
     OrchConfig config = withGeneratedSecrets(initialConfig);
+    if (config.demo() && config.pgUrl().isPresent()) {
+      // the simulator knows none of a real deployment's tasks: polling them would fail them as not found
+      LOG.warn("DEMO MODE with ORCH_PG_URL: generations in that database are served by the simulator; use a database"
+          + " of its own for demos, never one that holds real work");
+    }
     Database database = Database.open(config);
     try {
       database.migrate();

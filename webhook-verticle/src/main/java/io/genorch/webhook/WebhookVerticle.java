@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class WebhookVerticle extends VerticleBase {
     WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? worker::wake : () -> { }, options.trustForwarded());
 
     Router router = Router.router(vertx);
+    // 503, not a 4xx: a provider whose delivery was cut short must retry it (apimart stops at the first 4xx)
+    router.route("/webhooks/*").handler(TimeoutHandler.create(30_000, 503));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(WebhookIngest.MAX_BODY_BYTES);
     for (String path : new String[] {"/webhooks/:provider/:token", "/webhooks/:provider/:token/callback"}) {
       // two routes, because the router runs a body handler before any other on its route: admission (provider,
@@ -59,7 +62,8 @@ public final class WebhookVerticle extends VerticleBase {
         LOG.info("Webhooks of {}: confirm={} allowed sources={}", s.id(), s.confirmWebhooks(), ingest.allowlist(s.id()));
       }
     });
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+    // this port faces the internet: connections that go quiet are closed, and a request has 30 s to arrive whole
+    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60))
         .requestHandler(router)
         .listen(port)
         .onSuccess(server -> {

@@ -65,8 +65,10 @@ public final class OrchConfig {
     return get("ORCH_PG_URL");
   }
 
+  /** In demo mode a directory of its own, so that a demo never touches the data of a real deployment. */
   public Path dataDir() {
-    return Path.of(get("ORCH_DATA_DIR", "./genorch-data"));
+    Path dir = Path.of(get("ORCH_DATA_DIR", "./genorch-data"));
+    return demo() ? dir.resolve("demo") : dir;
   }
 
   public int httpPort() {

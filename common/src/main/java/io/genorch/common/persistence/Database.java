@@ -80,8 +80,31 @@ public final class Database implements AutoCloseable {
     return new PgConnectOptions(connectOptions).setCachePreparedStatements(true);
   }
 
+  /**
+   * The same server, database and session settings for JDBC (Flyway) as the reactive pool uses: TLS mode, schema
+   * search path and server options carry over, so migrations land where the service then looks.
+   */
   public String jdbcUrl() {
-    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+    String host = connectOptions.getHost().contains(":") ? "[" + connectOptions.getHost() + "]" : connectOptions.getHost();
+    StringBuilder url = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(connectOptions.getPort())
+        .append('/').append(encode(connectOptions.getDatabase()));
+    java.util.List<String> params = new java.util.ArrayList<>();
+    if (connectOptions.getSslMode() != null) {
+      params.add("sslmode=" + connectOptions.getSslMode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+    }
+    connectOptions.getProperties().forEach((name, value) -> {
+      switch (name) {
+        case "search_path" -> params.add("currentSchema=" + encode(value));
+        case "application_name" -> params.add("ApplicationName=" + encode(value));
+        case "options" -> params.add("options=" + encode(value));
+        default -> { } // the rest are protocol defaults both drivers set themselves
+      }
+    });
+    return params.isEmpty() ? url.toString() : url.append('?').append(String.join("&", params)).toString();
+  }
+
+  private static String encode(String value) {
+    return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public boolean isEmbedded() {

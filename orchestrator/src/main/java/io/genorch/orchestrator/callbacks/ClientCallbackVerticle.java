@@ -166,16 +166,19 @@ public final class ClientCallbackVerticle extends VerticleBase {
           return new Target(url, null, "callbackUrl host " + host + " resolves to private address " + address.getHostAddress());
         }
       }
-      String literal = addresses[0] instanceof java.net.Inet6Address
-          ? "[" + addresses[0].getHostAddress() + "]" : addresses[0].getHostAddress();
-      try {
-        URI pinned = new URI(uri.getScheme(), uri.getUserInfo(), literal, uri.getPort(), uri.getPath(), uri.getQuery(),
-            uri.getFragment());
-        return new Target(pinned.toString(), host, null);
-      } catch (java.net.URISyntaxException e) {
-        return new Target(url, null, "callbackUrl cannot be pinned to its address: " + e.getMessage());
-      }
+      return new Target(pinnedUrl(uri, addresses[0]), host, null);
     });
+  }
+
+  /**
+   * The URL with its host replaced by the checked address. Built from the raw components, so the client's
+   * percent-encoding (signed paths, tokens in the query) reaches it unchanged.
+   */
+  static String pinnedUrl(URI uri, InetAddress address) {
+    String literal = address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+    return uri.getScheme() + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@") + literal
+        + (uri.getPort() == -1 ? "" : ":" + uri.getPort()) + (uri.getRawPath() == null ? "" : uri.getRawPath())
+        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
   }
 
   private Future<Void> settle(String eventId, String generationId, int attempt, OffsetDateTime createdAt,
