@@ -94,6 +94,20 @@ class WebhookConfirmTest {
   }
 
   @Test
+  void anUnconfirmedDeliveryRepeatedOnceTheProviderAgreesIsApplied() {
+    Submitted sub = h.submit("runblob-sora", "a late sunrise [sim:never-finish] [sim:no-callback]");
+    String early = new JsonObject(seed("runblob-sora-success.json")).put("generation_id", sub.taskId()).encode();
+    assertEquals(200, h.deliver(sub.generation(), early).statusCode());
+    assertEquals(List.of(DeliveryProcessor.UNCONFIRMED), h.awaitProcessed(sub.id()));
+
+    // the provider catches up and sends the same body again: it gets its own check, not "duplicate"
+    providers.simulator.finishNow("runblob-sora", sub.taskId(), true, null);
+    assertEquals(200, h.deliver(sub.generation(), early).statusCode());
+    assertEquals(List.of(DeliveryProcessor.UNCONFIRMED, DeliveryProcessor.ADVANCED), h.awaitProcessed(sub.id()));
+    assertEquals(GenerationStatus.SUCCEEDED, h.generation(sub.id()).status());
+  }
+
+  @Test
   void deliveryNamingATaskTheProviderDoesNotKnowIsRejected() {
     Arranged gen = h.arrange("runblob-sora");
     String forged = new JsonObject(seed("runblob-sora-success.json")).put("generation_id", "00000000-0000-0000-0000-000000000000").encode();
