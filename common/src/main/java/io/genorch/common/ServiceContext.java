@@ -35,7 +35,7 @@ public record ServiceContext(
     providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
     ProviderGate gate = new ProviderGate(pool, id -> settings.get(id).maxRpm(), id -> settings.get(id).maxInFlight());
     // the default of 5 connections per host would cap the requests MAX_IN_FLIGHT allows to one provider
-    int connectionsPerProvider = settings.values().stream().mapToInt(ProviderSettings::maxInFlight).max().orElse(16);
+    int connectionsPerProvider = settings.values().stream().mapToInt(ProviderSettings::maxInFlight).max().orElse(0);
     ProviderClient client = new ProviderClient(
         WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
             new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),

@@ -46,6 +46,7 @@ final class WebhookIngest {
       "x-real-ip", "forwarded", "via", "x-request-id", "idempotency-key");
   private static final Buffer RECEIVED = new JsonObject().put("received", true).toBuffer();
   private static final String ADAPTER = "genorch.webhook.adapter";
+  private static final String SOURCE = "genorch.webhook.source";
 
   private final ServiceContext ctx;
   private final Pool pool;
@@ -89,12 +90,13 @@ final class WebhookIngest {
     if (rc.request().path().endsWith("/callback") && !adapter.spec().appendsCallbackSegment()) {
       throw WebhookRefusal.notFound("no such resource");
     }
-    String source = sourceAddress(rc, trustForwarded);
+    String source = sourceAddress(rc);
     if (!allowlist(providerId).allows(source)) {
       LOG.warn("Webhook for {} from {} refused: outside ALLOWED_CIDRS {}", providerId, source, allowlist(providerId));
       throw WebhookRefusal.forbidden("this address may not deliver webhooks for " + providerId);
     }
     rc.put(ADAPTER, adapter);
+    rc.put(SOURCE, source);
     rc.next();
   }
 
@@ -120,7 +122,7 @@ final class WebhookIngest {
         .addValue(tokenHash)
         .addString(adapter.id())
         .addString(taskId)
-        .addString(sourceAddress(rc, trustForwarded))
+        .addString(rc.get(SOURCE))
         .addValue(keptHeaders(rc.request().headers()))
         .addString(raw.toString(StandardCharsets.UTF_8))
         .addValue(Buffer.buffer(WebhookTokens.sha256(raw.getBytes())));
@@ -215,7 +217,7 @@ final class WebhookIngest {
    * The socket address; behind a trusted proxy, the last X-Forwarded-For entry, which is the one that proxy appended
    * (the entries before it, and any Forwarded header, are whatever the client sent and prove nothing).
    */
-  private static String sourceAddress(RoutingContext rc, boolean trustForwarded) {
+  private String sourceAddress(RoutingContext rc) {
     if (trustForwarded) {
       List<String> forwarded = rc.request().headers().getAll("X-Forwarded-For");
       if (!forwarded.isEmpty()) {

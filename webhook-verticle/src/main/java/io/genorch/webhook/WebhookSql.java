@@ -38,14 +38,14 @@ final class WebhookSql {
           + " WHERE d.id = due.id"
           + " RETURNING d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts";
 
-  /** An earlier delivery with the same body for the same generation that was already processed. */
   /**
    * An identical earlier delivery that was applied. One that was given up, unreadable or not confirmed settled
    * nothing, so a redelivery of the same body gets its own chance.
    */
   static final String PROCESSED_TWIN =
       "SELECT id FROM webhook_deliveries WHERE generation_id = $1 AND body_sha256 = $2 AND id <> $3"
-          + " AND processed_at IS NOT NULL AND outcome IN ('advanced', 'stayed', 'duplicate', 'rejected')"
+          + " AND processed_at IS NOT NULL AND outcome IN ('" + DeliveryProcessor.ADVANCED + "', '" + DeliveryProcessor.STAYED
+          + "', '" + DeliveryProcessor.DUPLICATE + "', '" + DeliveryProcessor.REJECTED + "')"
           + " ORDER BY id LIMIT 1";
 
   static final String MARK_PROCESSED =

@@ -85,13 +85,9 @@ public final class ApimartAdapter implements ProviderAdapter {
 
   @Override
   public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
-    JsonObject body = response.jsonOrEmpty();
-    int status = ProviderResponses.effectiveStatus(response, body);
-    if (!ProviderResponses.is2xx(status)) {
-      return ProviderResponses.statusFailure(response, status);
-    }
-    return ProviderResponses.known(ID, () -> parseWebhook(body));
+    return ProviderResponses.codeWrappedStatus(ID, response, this::parseWebhook);
   }
+
 
   @Override
   public ProviderOutcome parseWebhook(JsonObject body) {

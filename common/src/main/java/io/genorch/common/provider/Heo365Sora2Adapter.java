@@ -3,7 +3,6 @@ package io.genorch.common.provider;
 import io.genorch.common.domain.FieldError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
-import io.genorch.common.domain.Output;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -92,7 +91,7 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
     if (!(body.getValue("data") instanceof JsonObject data)) {
       return new StatusResult.Transient("heo365 status answer without data", null);
     }
-    return ProviderResponses.known(ID, () -> parseWebhook(data.copy().put("taskId", data.getValue("taskId", providerTaskId))));
+    return ProviderResponses.known(ID, () -> parseWebhook(ProviderResponses.withTaskId(data, "taskId", providerTaskId)));
   }
 
   /** heo365 may put the error status in the body with HTTP 200: {@code {success:false, code:402, message}}. */
@@ -109,10 +108,7 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
       throw new InvalidPayloadException("a heo365 webhook needs taskId and status");
     }
     return switch (word) {
-      case "success" -> {
-        String url = ProviderResponses.text(body.getValue("resultUrl"));
-        yield ProviderResponses.succeeded(taskId, word, url == null ? List.of() : List.of(Output.video(url)));
-      }
+      case "success" -> ProviderResponses.succeededWithVideo(taskId, word, body.getValue("resultUrl"));
       case "failed" -> ProviderResponses.failed(taskId, word, null,
           ProviderResponses.failure(null, ProviderResponses.text(body.getValue("errorMessage"))));
       case "pending", "queued" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, null);

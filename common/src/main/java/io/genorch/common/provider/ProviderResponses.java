@@ -87,6 +87,31 @@ final class ProviderResponses {
     return new ProviderOutcome(taskId, GenerationStatus.SUCCEEDED, word, 100, outputs, null, false);
   }
 
+  /** Success with the one video the Sora and Kling providers return (none when the URL is missing). */
+  static ProviderOutcome succeededWithVideo(String taskId, String word, Object videoUrl) {
+    String url = text(videoUrl);
+    return succeeded(taskId, word, url == null ? List.of() : List.of(Output.video(url)));
+  }
+
+  /** A status answer that carries its task id under {@code field}, or not at all: the id asked about fills in. */
+  static JsonObject withTaskId(JsonObject body, String field, String providerTaskId) {
+    return body.copy().put(field, body.getValue(field, providerTaskId));
+  }
+
+  /**
+   * The status answer of a provider that wraps it as {@code {code, data}} and may report an error in {@code code}
+   * with HTTP 200 (vidgo, apimart): read with the webhook parser, since their callbacks are that same answer.
+   */
+  static StatusResult codeWrappedStatus(String providerId, ProviderResponse response,
+      java.util.function.Function<JsonObject, ProviderOutcome> parse) {
+    JsonObject body = response.jsonOrEmpty();
+    int status = effectiveStatus(response, body);
+    if (!is2xx(status)) {
+      return statusFailure(response, status);
+    }
+    return known(providerId, () -> parse.apply(body));
+  }
+
   static ProviderOutcome failed(String taskId, String word, Integer progress, GenerationError error) {
     return new ProviderOutcome(taskId, GenerationStatus.FAILED, word, progress, List.of(), error, false);
   }

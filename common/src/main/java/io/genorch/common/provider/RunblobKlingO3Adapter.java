@@ -4,7 +4,6 @@ import io.genorch.common.domain.FieldError;
 import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
-import io.genorch.common.domain.Output;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -95,7 +94,7 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
     }
     JsonObject body = response.jsonOrEmpty();
     return ProviderResponses.known(ID,
-        () -> parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
+        () -> parseWebhook(ProviderResponses.withTaskId(body, "generation_id", providerTaskId)));
   }
 
   @Override
@@ -106,10 +105,7 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       throw new InvalidPayloadException("a runblob-kling-o3 webhook needs generation_id and status");
     }
     return switch (word) {
-      case "completed" -> {
-        String url = ProviderResponses.text(body.getValue("video_url"));
-        yield ProviderResponses.succeeded(taskId, word, url == null ? List.of() : List.of(Output.video(url)));
-      }
+      case "completed" -> ProviderResponses.succeededWithVideo(taskId, word, body.getValue("video_url"));
       case "failed" -> {
         String reported = ProviderResponses.text(body.getValue("message"));
         GenerationError error = reported == null

@@ -3,7 +3,6 @@ package io.genorch.common.provider;
 import io.genorch.common.domain.FieldError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
-import io.genorch.common.domain.Output;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -86,7 +85,7 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
     }
     JsonObject body = response.jsonOrEmpty();
     return ProviderResponses.known(ID,
-        () -> parseWebhook(body.copy().put("generation_id", body.getValue("generation_id", providerTaskId))));
+        () -> parseWebhook(ProviderResponses.withTaskId(body, "generation_id", providerTaskId)));
   }
 
   /** The webhook and the status answer share their fields; only the status answer has progress. */
@@ -99,10 +98,7 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
     }
     Integer progress = ProviderResponses.integer(body.getValue("progress_pct"));
     return switch (word) {
-      case "completed" -> {
-        String url = ProviderResponses.text(body.getValue("video_url"));
-        yield ProviderResponses.succeeded(taskId, word, url == null ? List.of() : List.of(Output.video(url)));
-      }
+      case "completed" -> ProviderResponses.succeededWithVideo(taskId, word, body.getValue("video_url"));
       case "failed" -> ProviderResponses.failed(taskId, word, progress,
           ProviderResponses.failure(null, ProviderResponses.text(body.getValue("error_message"))));
       case "pending" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);

@@ -98,13 +98,9 @@ public final class VidgoAdapter implements ProviderAdapter {
 
   @Override
   public StatusResult parseStatusResponse(String providerTaskId, ProviderResponse response) {
-    JsonObject body = response.jsonOrEmpty();
-    int status = ProviderResponses.effectiveStatus(response, body);
-    if (!ProviderResponses.is2xx(status)) {
-      return ProviderResponses.statusFailure(response, status);
-    }
-    return ProviderResponses.known(ID, () -> parseWebhook(body));
+    return ProviderResponses.codeWrappedStatus(ID, response, this::parseWebhook);
   }
+
 
   /** The callback body is the status answer: {@code {code, data:{task_id, status, files, progress, error_message}}}. */
   @Override

@@ -14,7 +14,8 @@ import java.util.List;
  *
  * @param detail what the writer saw, for the timeline (delivery id, provider status word, …)
  * @param nextCheckAt when the poller should next look, if the generation is still running afterwards; null keeps
- *     the current schedule
+ *     the current schedule, and from a webhook it only fills in a missing one (callbacks never push the poller's
+ *     safety-net check away)
  * @param deadlineAt when a still-running generation times out; only set where none is set yet
  */
 public record Change(

@@ -6,7 +6,6 @@ import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.provider.Providers;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
 import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -149,10 +148,4 @@ public final class RequestValidator {
       throw ApiException.invalid(field, field + " is not a valid URL");
     }
   }
-
-  /**
-   * Hosts a client callback must not reach: loopback, private, link-local (which holds the cloud metadata
-   * address) and unspecified. Literal addresses and {@code localhost} are checked here, without a DNS lookup on the
-   * request path; a name that resolves to such an address is caught again when the callback is delivered.
-   */
 }

@@ -3,6 +3,7 @@ package io.genorch.orchestrator.callbacks;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.domain.GenerationStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -53,7 +54,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
     OrchConfig config = ctx.config();
     this.signer = new CallbackSigner(config.get("ORCH_CALLBACK_SECRET").orElseThrow(
         () -> new IllegalStateException("ORCH_CALLBACK_SECRET is generated at start when unset")));
-    this.allowPrivate = config.getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
+    this.allowPrivate = config.callbackAllowPrivate();
     this.sweepInterval = Duration.ofMillis(config.getLong("ORCH_CALLBACK_SWEEP_MS", 1_000));
     this.timeout = Duration.ofMillis(config.getLong("ORCH_CALLBACK_TIMEOUT_MS", 10_000));
     this.retryBase = Duration.ofMillis(config.getLong("ORCH_CALLBACK_RETRY_BASE_MS", 5_000));
@@ -69,14 +70,11 @@ public final class ClientCallbackVerticle extends VerticleBase {
     vertx.setPeriodic(sweepInterval.toMillis(), t -> sweep());
     return vertx.eventBus().<JsonObject>localConsumer(Addresses.EVENTS, m -> {
       JsonObject generation = m.body().getJsonObject("generation", new JsonObject());
-      if (generation.getString("callbackUrl") != null && isTerminal(m.body().getString("type"))) {
+      boolean terminal = GenerationStatus.fromWire(generation.getString("status")).map(GenerationStatus::isTerminal).orElse(false);
+      if (terminal && generation.getString("callbackUrl") != null) {
         sweep();
       }
     }).completion();
-  }
-
-  private static boolean isTerminal(String eventType) {
-    return List.of("generation.succeeded", "generation.failed", "generation.timed_out").contains(eventType);
   }
 
   private void sweep() {
@@ -183,7 +181,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
 
   private Future<Void> settle(String eventId, String generationId, int attempt, OffsetDateTime createdAt,
       Integer status, String error) {
-    if (status != null && status >= 200 && status < 300) {
+    if (status != null && status / 100 == 2) {
       return ctx.pool().preparedQuery(ClientCallbackSql.MARK_DELIVERED).execute(Tuple.of(eventId, status))
           .compose(v -> ctx.store().recordEvent(generationId, "callback_delivered",
               new JsonObject().put("eventId", eventId).put("attempt", attempt).put("status", status)));
@@ -196,17 +194,19 @@ public final class ClientCallbackVerticle extends VerticleBase {
     Duration wait = backoff(attempt);
     return ctx.pool().preparedQuery(ClientCallbackSql.RESCHEDULE)
         .execute(Tuple.of(eventId, wait.toMillis() / 1000.0, status, reason))
-        .compose(v -> ctx.store().recordEvent(generationId, "callback_failed", new JsonObject()
-            .put("eventId", eventId).put("attempt", attempt).put("status", status).put("error", reason)
-            .put("retryInMs", wait.toMillis())));
+        .compose(v -> ctx.store().recordEvent(generationId, "callback_failed",
+            failureDetail(eventId, attempt, status, reason).put("retryInMs", wait.toMillis())));
   }
 
   private Future<Void> giveUp(String eventId, String generationId, int attempt, Integer status, String reason) {
     LOG.warn("Client callback {} for {} given up after attempt {}: {}", eventId, generationId, attempt, reason);
     return ctx.pool().preparedQuery(ClientCallbackSql.GIVE_UP).execute(Tuple.of(eventId, status, reason))
-        .compose(v -> ctx.store().recordEvent(generationId, "callback_failed", new JsonObject()
-            .put("eventId", eventId).put("attempt", attempt).put("status", status).put("error", reason)
-            .put("gaveUp", true)));
+        .compose(v -> ctx.store().recordEvent(generationId, "callback_failed",
+            failureDetail(eventId, attempt, status, reason).put("gaveUp", true)));
+  }
+
+  private static JsonObject failureDetail(String eventId, int attempt, Integer status, String reason) {
+    return new JsonObject().put("eventId", eventId).put("attempt", attempt).put("status", status).put("error", reason);
   }
 
   /** Exponential from the base, capped, with up to 20 % jitter so a recovering client is not hit in lockstep. */
