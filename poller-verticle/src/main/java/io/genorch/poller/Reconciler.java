@@ -146,16 +146,12 @@ final class Reconciler {
       // the gate said no to this provider a moment ago in this batch: no need to ask it again for every generation
       return handBack(c, notAfter(now.plus(options.gateRetry()), deadline));
     }
-    return ctx.gate().tryAcquire(c.provider()).compose(permit -> {
-      if (permit.isEmpty()) {
-        refused.add(c.provider());
-        return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
-      }
-      return check(c, adapter, settings, deadline).eventually(() -> {
-        permit.get().release();
-        return Future.succeededFuture();
-      });
-    });
+    return ctx.gate().withPermit(c.provider(),
+        () -> check(c, adapter, settings, deadline),
+        () -> {
+          refused.add(c.provider());
+          return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
+        });
   }
 
   private Future<Void> check(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
@@ -197,32 +193,30 @@ final class Reconciler {
    * lost is recorded as it ended rather than as timed out. Anything short of a terminal answer times it out.
    */
   private Future<Void> lastLookThenTimeOut(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
-    return ctx.gate().tryAcquire(c.provider()).compose(permit -> {
-      if (permit.isEmpty() || stopped) {
-        permit.ifPresent(p -> p.release());
-        return stopped ? Future.succeededFuture() : timeOut(c, deadline);
+    if (stopped) {
+      return Future.succeededFuture();
+    }
+    return ctx.gate().withPermit(c.provider(), () -> lastLook(c, adapter, settings, deadline), () -> timeOut(c, deadline));
+  }
+
+  private Future<Void> lastLook(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+    if (stopped) {
+      return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
+    }
+    statusChecks.incrementAndGet();
+    return ctx.providerClient().status(adapter, settings, c.providerTaskId()).compose(result -> {
+      if (stopped) {
+        return Future.<Void>succeededFuture();
       }
-      statusChecks.incrementAndGet();
-      return ctx.providerClient().status(adapter, settings, c.providerTaskId())
-          .compose(result -> {
-            if (stopped) {
-              return Future.<Void>succeededFuture();
-            }
-            JsonObject detail = new JsonObject().put("attempt", c.checks()).put("atDeadline", true);
-            if (result instanceof StatusResult.Known known && known.outcome().isTerminal()) {
-              detail.put("result", "known").put("providerStatus", known.outcome().rawStatus());
-              return apply(c, Change.fromOutcome(Source.POLL, known.outcome(), detail));
-            }
-            detail.put("result", result instanceof StatusResult.Known known ? "known" : "unavailable");
-            if (result instanceof StatusResult.Known known) {
-              detail.put("providerStatus", known.outcome().rawStatus());
-            }
-            return ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
-          })
-          .eventually(() -> {
-            permit.get().release();
-            return Future.succeededFuture();
-          });
+      JsonObject detail = new JsonObject().put("attempt", c.checks()).put("atDeadline", true);
+      if (!(result instanceof StatusResult.Known known)) {
+        detail.put("result", "unavailable");
+        return ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
+      }
+      detail.put("result", "known").put("providerStatus", known.outcome().rawStatus());
+      return known.outcome().isTerminal()
+          ? apply(c, Change.fromOutcome(Source.POLL, known.outcome(), detail))
+          : ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
     });
   }
 

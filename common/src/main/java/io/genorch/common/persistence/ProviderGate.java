@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -63,6 +64,27 @@ public final class ProviderGate {
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
+  }
+
+  /**
+   * Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none.
+   */
+  public <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
+    return tryAcquire(provider).compose(permit -> {
+      if (permit.isEmpty()) {
+        return refused.get();
+      }
+      Future<T> call;
+      try {
+        call = granted.get();
+      } catch (RuntimeException e) {
+        call = Future.failedFuture(e);
+      }
+      return call.eventually(() -> {
+        permit.get().release();
+        return Future.succeededFuture();
+      });
+    });
   }
 
   public int inFlight(String provider) {

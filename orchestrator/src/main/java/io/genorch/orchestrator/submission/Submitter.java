@@ -99,22 +99,15 @@ public final class Submitter {
         return Future.succeededFuture(false); // another instance took it, or it is not due
       }
       int attempt = rows.iterator().next().getInteger("submit_attempts");
-      return ctx.gate().tryAcquire(generation.provider()).compose(permit -> {
-        if (permit.isEmpty()) {
-          return ctx.pool().preparedQuery(SubmissionSql.RELEASE_CLAIM)
+      ProviderAdapter adapter = ctx.adapter(generation.provider());
+      String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
+      return ctx.gate().withPermit(generation.provider(),
+          () -> ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+              .compose(result -> settle(generation, settings, attempt, result))
+              .map(true),
+          () -> ctx.pool().preparedQuery(SubmissionSql.RELEASE_CLAIM)
               .execute(Tuple.of(generation.id(), BUDGET_RETRY.toMillis() / 1000.0))
-              .map(false);
-        }
-        ProviderAdapter adapter = ctx.adapter(generation.provider());
-        String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
-        return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-            .compose(result -> settle(generation, settings, attempt, result))
-            .map(true)
-            .eventually(() -> {
-              permit.get().release();
-              return Future.succeededFuture();
-            });
-      });
+              .map(false));
     });
   }
 
