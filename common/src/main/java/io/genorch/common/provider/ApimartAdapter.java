@@ -88,7 +88,6 @@ public final class ApimartAdapter implements ProviderAdapter {
     return ProviderResponses.codeWrappedStatus(ID, response, this::parseWebhook);
   }
 
-
   @Override
   public ProviderOutcome parseWebhook(JsonObject body) {
     if (!(body.getValue("data") instanceof JsonObject data)) {

@@ -101,7 +101,6 @@ public final class VidgoAdapter implements ProviderAdapter {
     return ProviderResponses.codeWrappedStatus(ID, response, this::parseWebhook);
   }
 
-
   /** The callback body is the status answer: {@code {code, data:{task_id, status, files, progress, error_message}}}. */
   @Override
   public ProviderOutcome parseWebhook(JsonObject body) {
