@@ -1,17 +1,41 @@
 #!/usr/bin/env bash
-# Runs one benchmark (or all) and prints its report; results also land in <module>/target/benchmarks/.
+# Runs one benchmark (or all) and prints its report; results also land in <module>/target/benchmarks/ and bench-results/.
+#   bench/run.sh anchor    only the anchor: pgbench running the webhook-shaped transaction (see docs/BENCHMARKS.md)
 #   bench/run.sh webhook   deliveries per second and ack latency of the webhook verticle
 #   bench/run.sh poller    reconciliations per second of the poller over 10,000 overdue generations
+#   bench/run.sh all       all of the above
+# Every run first measures the anchor on the same PostgreSQL, so each report states its ratio to what the database
+# gives on this machine at that moment. PGHOST/PGPORT/PGUSER choose the server (default 127.0.0.1:5432, postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p bench-results
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
+export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
+
+anchor() { # pgbench with the webhook-shaped transaction: 8 clients, 2 threads, 10 s, as bench/README of the anchor says
+  command -v pgbench >/dev/null || { echo "pgbench not found: install the PostgreSQL server or client package" >&2; exit 1; }
+  local sql=bench/anchor
+  psql -q -c 'DROP DATABASE IF EXISTS pgb_anchor' >/dev/null
+  psql -q -c 'CREATE DATABASE pgb_anchor' >/dev/null
+  psql -q -d pgb_anchor -f "$sql/pgbench-webhook-setup.sql" >/dev/null
+  pgbench -n -c 8 -j 2 -T "${ANCHOR_SECONDS:-10}" -f "$sql/pgbench-webhook.sql" pgb_anchor > bench-results/anchor.txt 2>&1
+  psql -q -c 'DROP DATABASE pgb_anchor' >/dev/null
+  GENORCH_ANCHOR_TPS=$(awk '/^tps = / {print int($3); exit}' bench-results/anchor.txt)
+  export GENORCH_ANCHOR_TPS
+  echo "anchor: pgbench webhook-shaped transaction, ${GENORCH_ANCHOR_TPS} tps"
+}
+
 run() { # module test-class
   ./mvnw -B -q -pl "$1" -am verify -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dtest="$2" \
     -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false
-  cat "$1"/target/benchmarks/*.txt
+  cat "$1"/target/benchmarks/*.txt | tee -a bench-results/report.txt
 }
+
+: > bench-results/report.txt
 case "${1:-all}" in
-  webhook) run webhook-verticle WebhookBenchmark ;;
-  poller) run poller-verticle PollerBenchmark ;;
-  all) run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark ;;
-  *) echo "usage: bench/run.sh [webhook|poller|all]" >&2; exit 2 ;;
+  anchor) anchor ;;
+  webhook) anchor; run webhook-verticle WebhookBenchmark ;;
+  poller) anchor; run poller-verticle PollerBenchmark ;;
+  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark ;;
+  *) echo "usage: bench/run.sh [anchor|webhook|poller|all]" >&2; exit 2 ;;
 esac
