@@ -164,7 +164,9 @@ public final class Orchestrator {
   /**
    * Every provider points at the in-process simulator, whose time runs {@link #DEMO_TIME_SCALE} times real time: the
    * times the service waits for a provider (callback grace, deadline, poll backoff) are scaled the same way unless
-   * set explicitly, so a generation whose callback never comes is resolved by polling within seconds, not minutes.
+   * set explicitly, so a generation whose callback never comes is resolved by polling within seconds, not minutes:
+   * the grace is the simulated job's run time plus one callback answer timeout (2 to 3 s), the deadline the
+   * provider's own, scaled (1 to 2 minutes).
    */
   static Map<String, String> demoSettings(ProviderSimulator sim, OrchConfig config, int webhookPort) {
     SimulatorOptions time = sim.options();
@@ -173,9 +175,10 @@ public final class Orchestrator {
       ProviderSpec spec = Providers.all().find(provider).orElseThrow().spec();
       demo.put(Settings.PROVIDER_BASE_URL.of(provider, null, "").name(), sim.baseUrl(provider));
       demo.put(Settings.PROVIDER_API_KEY.of(provider, null, "").name(), sim.apiKey(provider));
-      // a simulated job runs jobDuration, not the provider's expected duration, then calls back for the retry window
+      // a simulated job runs jobDuration, not the provider's expected duration; polling the simulator costs nothing,
+      // so the poller steps in once the first callback is overdue rather than after the provider's whole retry window
       putUnlessSet(demo, config, Settings.PROVIDER_CALLBACK_GRACE.of(provider, null, ""),
-          wholeSeconds(time.scale(time.jobDuration().plus(spec.webhookRetryWindow()))));
+          wholeSeconds(time.scale(time.jobDuration().plus(spec.webhookTimeout()))));
       putUnlessSet(demo, config, Settings.PROVIDER_DEADLINE.of(provider, null, ""),
           wholeSeconds(time.scale(spec.defaultDeadline())));
     }
