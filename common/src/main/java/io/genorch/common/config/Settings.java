@@ -251,8 +251,9 @@ public final class Settings {
     return level;
   }
 
-  /** {@code postgresql://user:secret@host/db} is shown as {@code postgresql://user:****@host/db}. */
+  /** {@code postgresql://user:secret@host/db?password=secret} is shown with both secrets as {@code ****}. */
   private static String maskUserInfo(String url) {
-    return url.replaceFirst("://([^:/@]*):[^@/]*@", "://$1:" + Setting.MASK + "@");
+    return url.replaceFirst("://([^:/@]*):[^@/]*@", "://$1:" + Setting.MASK + "@")
+        .replaceAll("([?&]password=)[^&]*", "$1" + Setting.MASK);
   }
 }

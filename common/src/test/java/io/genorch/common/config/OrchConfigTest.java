@@ -135,6 +135,9 @@ class OrchConfigTest {
     assertEquals("****", effective.get("ORCH_API_KEYS"));
     assertEquals("****", effective.get("ORCH_PROVIDER_VIDGO_API_KEY"));
     assertEquals("postgresql://app:****@db.example:5432/genorch", effective.get("ORCH_PG_URL"));
+    assertEquals("postgresql://db.example/genorch?user=app&password=****&sslmode=require", OrchConfig.of(Map.of(
+            "ORCH_PG_URL", "postgresql://db.example/genorch?user=app&password=hunter2&sslmode=require"))
+        .effectiveSettings(List.of()).get("ORCH_PG_URL"));
     assertEquals("https://vidgo.example", effective.get("ORCH_PROVIDER_VIDGO_BASE_URL"));
     assertEquals("9090", effective.get("ORCH_HTTP_PORT"));
     assertEquals("8081 (default)", effective.get("ORCH_WEBHOOK_PORT"));
