@@ -3,6 +3,7 @@ package io.genorch.common.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -36,7 +37,8 @@ public final class Settings {
       "generated and logged", "comma-separated keys", Settings::nonEmptyList, v -> Setting.MASK,
       "bearer keys for /v1");
   public static final Setting<Optional<String>> CALLBACK_SECRET = new Setting<>("ORCH_CALLBACK_SECRET",
-      Optional.empty(), "generated and logged", "whsec_ followed by base64", v -> Optional.of(v), v -> Setting.MASK,
+      Optional.empty(), "generated and logged", "whsec_ followed by the base64 of at least 16 bytes",
+      v -> Optional.of(standardWebhooksSecret(v)), v -> Setting.MASK,
       "secret that signs client callbacks");
   public static final Setting<Boolean> CALLBACK_ALLOW_PRIVATE = bool("ORCH_CALLBACK_ALLOW_PRIVATE", false,
       "allow client callbacks to loopback/private/link-local addresses");
@@ -233,6 +235,14 @@ public final class Settings {
       throw new IllegalArgumentException("not an http(s) URL");
     }
     return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+  }
+
+  /** The form client-callback signing needs (orchestrator's CallbackSigner), checked here so a wrong one stops the start. */
+  private static String standardWebhooksSecret(String v) {
+    if (!v.startsWith("whsec_") || Base64.getDecoder().decode(v.substring("whsec_".length())).length < 16) {
+      throw new IllegalArgumentException("not a whsec_ secret");
+    }
+    return v;
   }
 
   private static String pgUrl(String v) {

@@ -92,6 +92,8 @@ class OrchConfigTest {
     refused(Map.of("ORCH_PG_URL", "mysql://db/x"));
     refused(Map.of("ORCH_PROVIDER_VIDGO_BASE_URL", "ftp://vidgo.example"));
     refused(Map.of("ORCH_LOG_LEVEL", "LOUD"));
+    refused(Map.of("ORCH_CALLBACK_SECRET", "s3cret"));
+    refused(Map.of("ORCH_CALLBACK_SECRET", "whsec_c2hvcnQ="));
     assertEquals("https://hooks.example/base",
         OrchConfig.of(Map.of("ORCH_PUBLIC_WEBHOOK_BASE_URL", "https://hooks.example/base/")).publicWebhookBaseUrl());
   }
