@@ -163,7 +163,8 @@ public final class Settings {
   public static final ProviderKey<List<String>> PROVIDER_ALLOWED_CIDRS = new ProviderKey<>("ALLOWED_CIDRS",
       "comma-separated CIDRs", Settings::nonEmptyList, UnaryOperator.identity(), "webhook source allowlist");
   public static final ProviderKey<Duration> PROVIDER_CALLBACK_GRACE = new ProviderKey<>("CALLBACK_GRACE_S",
-      "seconds, at least 1", v -> Duration.ofSeconds(range(Long.parseLong(v), 1, Long.MAX_VALUE / 1000)),
+      "seconds, at least 0 (0: poll from the submission on)",
+      v -> Duration.ofSeconds(range(Long.parseLong(v), 0, Long.MAX_VALUE / 1000)),
       UnaryOperator.identity(), "after submission, when a missing callback is overdue and polling starts");
   public static final ProviderKey<Duration> PROVIDER_DEADLINE = new ProviderKey<>("DEADLINE_S",
       "seconds, at least 1", v -> Duration.ofSeconds(range(Long.parseLong(v), 1, Long.MAX_VALUE / 1000)),
