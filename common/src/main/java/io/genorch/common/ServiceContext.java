@@ -13,7 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,7 +28,7 @@ public record ServiceContext(
 
   /** Builds the shared parts for one process over an opened (and migrated) database. */
   public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
-    Pool pool = database.pool(vertx, config.getInt("ORCH_PG_POOL_SIZE", 16));
+    Pool pool = database.pool(vertx, config.pgPoolSize());
     Providers providers = Providers.all();
     Map<String, ProviderSettings> settings = new LinkedHashMap<>();
     providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
@@ -39,7 +38,7 @@ public record ServiceContext(
     ProviderClient client = new ProviderClient(
         WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
             new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
-        Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)));
+        config.providerTimeout());
     return new ServiceContext(
         config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);
   }

@@ -53,4 +53,26 @@ class DemoModeTest {
       assertFalse(done.getJsonArray("outputs").isEmpty(), provider + " has an output");
     });
   }
+
+  /**
+   * No callback ever comes: the demo scales the callback grace and the poll backoff with the simulator's time, so
+   * the poller resolves it within seconds (with the providers' real graces it took 6 to 28 minutes).
+   */
+  @Test
+  void aGenerationWhoseCallbackNeverComesIsResolvedByThePollerWithinSeconds() {
+    ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
+    Map<String, String> ids = new LinkedHashMap<>();
+    for (String provider : ProviderSimulator.PROVIDERS) {
+      ApiClient.Response r = api.createGeneration(
+          new JsonObject().put("provider", provider).put("prompt", "silent " + provider + " [sim:no-callback]"));
+      assertEquals(202, r.status(), r.body());
+      ids.put(provider, r.json().getString("id"));
+    }
+    ids.forEach((provider, id) -> {
+      JsonObject done = Eventually.await(provider + " to be resolved by polling", Duration.ofSeconds(15),
+          () -> api.get("/v1/generations/" + id).json(), g -> !g.getString("status").matches("queued|submitted|processing"));
+      assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
+      assertEquals("poll", done.getString("resolvedBy"), provider + ": " + done.encode());
+    });
+  }
 }

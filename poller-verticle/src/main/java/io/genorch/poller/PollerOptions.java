@@ -1,6 +1,7 @@
 package io.genorch.poller;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.config.Settings;
 import java.time.Duration;
 
 /**
@@ -22,14 +23,12 @@ public record PollerOptions(
 
   public static PollerOptions from(OrchConfig config) {
     return new PollerOptions(
-        Duration.ofMillis(config.getLong("ORCH_POLL_INTERVAL_MS", 1_000)),
-        config.getInt("ORCH_POLL_BATCH_SIZE", 100),
-        Duration.ofMillis(config.getLong("ORCH_POLL_LEASE_MS", 60_000)),
-        config.getInt("ORCH_POLL_CONCURRENCY", 16),
-        new PollBackoff(
-            Duration.ofMillis(config.getLong("ORCH_POLL_BACKOFF_MS", 30_000)),
-            Duration.ofMillis(config.getLong("ORCH_POLL_BACKOFF_CAP_MS", 600_000))),
-        Duration.ofMillis(config.getLong("ORCH_POLL_GATE_RETRY_MS", 2_000)));
+        config.get(Settings.POLL_INTERVAL),
+        config.get(Settings.POLL_BATCH_SIZE),
+        config.get(Settings.POLL_LEASE),
+        config.get(Settings.POLL_CONCURRENCY),
+        new PollBackoff(config.get(Settings.POLL_BACKOFF), config.get(Settings.POLL_BACKOFF_CAP)),
+        config.get(Settings.POLL_GATE_RETRY));
   }
 
   public PollerOptions {

@@ -34,6 +34,17 @@ final class JobRunner {
     return job;
   }
 
+  /**
+   * A job for a task id this simulator never created, taken as one that already succeeded and called back (so it
+   * calls back no more): see {@link SimulatorOptions#adoptUnknownTasks()}.
+   */
+  JobRecord adopt(ProviderDialect dialect, String taskId, String providerBaseUrl) {
+    JobRecord job = new JobRecord(dialect, taskId, new JsonObject(), "", null, Directives.NONE.withNoCallback(true),
+        0, 0, providerBaseUrl + "/_media/" + taskId + ".mp4", store.epoch());
+    job.complete(true, null);
+    return store.adopt(job);
+  }
+
   /** Ends a job now (no-op when already terminal) and starts its callbacks. */
   boolean finish(JobRecord job, boolean success, String errorCode) {
     timers.cancel(job.timerId());

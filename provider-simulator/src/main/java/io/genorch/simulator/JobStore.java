@@ -31,6 +31,16 @@ final class JobStore {
     order.computeIfAbsent(provider, k -> new CopyOnWriteArrayList<>()).add(job);
   }
 
+  /** Adds the job unless one with its id exists already; the one kept. */
+  JobRecord adopt(JobRecord job) {
+    JobRecord existing = jobs.computeIfAbsent(job.dialect.id(), k -> new ConcurrentHashMap<>()).putIfAbsent(job.taskId, job);
+    if (existing != null) {
+      return existing;
+    }
+    order.computeIfAbsent(job.dialect.id(), k -> new CopyOnWriteArrayList<>()).add(job);
+    return job;
+  }
+
   JobRecord job(String provider, String taskId) {
     Map<String, JobRecord> m = jobs.get(provider);
     return m == null ? null : m.get(taskId);

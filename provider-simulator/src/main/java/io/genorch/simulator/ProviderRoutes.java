@@ -116,6 +116,9 @@ final class ProviderRoutes {
       return;
     }
     JobRecord job = store.job(d.id(), taskId);
+    if (job == null && options.adoptUnknownTasks()) {
+      job = runner.adopt(d, taskId, origin.get() + "/" + d.id());
+    }
     if (job == null) {
       reply(ctx, d, d.taskNotFound());
       return;

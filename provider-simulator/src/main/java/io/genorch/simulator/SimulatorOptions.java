@@ -11,8 +11,11 @@ import java.util.Objects;
  *                    timeouts): 0.01 turns a 10 s retry delay into 100 ms. Must be &gt; 0.
  * @param jobDuration simulated run time of a job from submit to its terminal state (before scaling)
  * @param apiKey      the bearer key every provider accepts
+ * @param adoptUnknownTasks a status call for a task id this simulator never created answers as if that job had
+ *                    succeeded (no callback) instead of 404: the demo's simulator keeps its jobs in memory, so after a
+ *                    restart the tasks created by the one before would otherwise all be "not found"
  */
-public record SimulatorOptions(int port, double timeScale, Duration jobDuration, String apiKey) {
+public record SimulatorOptions(int port, double timeScale, Duration jobDuration, String apiKey, boolean adoptUnknownTasks) {
 
   public static final String DEFAULT_API_KEY = "sim-key";
   public static final Duration DEFAULT_JOB_DURATION = Duration.ofSeconds(30);
@@ -33,25 +36,29 @@ public record SimulatorOptions(int port, double timeScale, Duration jobDuration,
     }
   }
 
-  /** Random port, real time (scale 1), 30 s jobs, key {@code sim-key}. */
+  /** Random port, real time (scale 1), 30 s jobs, key {@code sim-key}, unknown task ids answered 404. */
   public static SimulatorOptions defaults() {
-    return new SimulatorOptions(0, 1.0, DEFAULT_JOB_DURATION, DEFAULT_API_KEY);
+    return new SimulatorOptions(0, 1.0, DEFAULT_JOB_DURATION, DEFAULT_API_KEY, false);
   }
 
   public SimulatorOptions withPort(int port) {
-    return new SimulatorOptions(port, timeScale, jobDuration, apiKey);
+    return new SimulatorOptions(port, timeScale, jobDuration, apiKey, adoptUnknownTasks);
   }
 
   public SimulatorOptions withTimeScale(double timeScale) {
-    return new SimulatorOptions(port, timeScale, jobDuration, apiKey);
+    return new SimulatorOptions(port, timeScale, jobDuration, apiKey, adoptUnknownTasks);
   }
 
   public SimulatorOptions withJobDuration(Duration jobDuration) {
-    return new SimulatorOptions(port, timeScale, jobDuration, apiKey);
+    return new SimulatorOptions(port, timeScale, jobDuration, apiKey, adoptUnknownTasks);
   }
 
   public SimulatorOptions withApiKey(String apiKey) {
-    return new SimulatorOptions(port, timeScale, jobDuration, apiKey);
+    return new SimulatorOptions(port, timeScale, jobDuration, apiKey, adoptUnknownTasks);
+  }
+
+  public SimulatorOptions withAdoptUnknownTasks(boolean adopt) {
+    return new SimulatorOptions(port, timeScale, jobDuration, apiKey, adopt);
   }
 
   /** Real milliseconds for a simulated duration: {@code round(simulatedMs * timeScale)}, never negative. */

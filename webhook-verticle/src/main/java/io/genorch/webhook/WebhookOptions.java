@@ -1,6 +1,7 @@
 package io.genorch.webhook;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.config.Settings;
 import java.time.Duration;
 
 /**
@@ -43,17 +44,16 @@ public record WebhookOptions(
 
   public static WebhookOptions from(OrchConfig config) {
     // a claimed delivery may wait for one provider status call: the lease outlasts the provider timeout
-    long providerTimeout = config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000);
     return new WebhookOptions(
-        config.getBoolean("ORCH_WEBHOOK_PROCESS", true),
-        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_SWEEP_MS", 2_000)),
-        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_LEASE_MS", providerTimeout + 30_000)),
-        config.getInt("ORCH_WEBHOOK_BATCH_SIZE", 32),
-        config.getInt("ORCH_WEBHOOK_CONCURRENCY", 4),
-        config.getInt("ORCH_WEBHOOK_MAX_ATTEMPTS", 12),
-        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_RETRY_BASE_MS", 5_000)),
-        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_RETRY_CAP_MS", 300_000)),
-        config.getBoolean("ORCH_WEBHOOK_TRUST_FORWARDED", false));
+        config.get(Settings.WEBHOOK_PROCESS),
+        config.get(Settings.WEBHOOK_SWEEP),
+        config.get(Settings.WEBHOOK_LEASE).orElse(config.providerCallLease()),
+        config.get(Settings.WEBHOOK_BATCH_SIZE),
+        config.get(Settings.WEBHOOK_CONCURRENCY),
+        config.get(Settings.WEBHOOK_MAX_ATTEMPTS),
+        config.get(Settings.WEBHOOK_RETRY_BASE),
+        config.get(Settings.WEBHOOK_RETRY_CAP),
+        config.get(Settings.WEBHOOK_TRUST_FORWARDED));
   }
 
   /** The same options with processing switched off or on. */

@@ -3,21 +3,24 @@ package io.genorch.common.config;
 import io.genorch.common.provider.ProviderSpec;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The service configuration, read from environment variables (CONTRACT.md section 6). Built from a plain map so
- * that tests pass their own values instead of touching the process environment.
+ * that tests pass their own values instead of touching the process environment. Every variable is a {@link Setting}
+ * of {@link Settings}, read with {@link #get(Setting)}; {@link #validate} checks them all before anything starts.
  */
 public final class OrchConfig {
 
-  public static final String DEFAULT_WEBHOOK_BASE = "http://localhost:8081";
+  public static final String DEFAULT_WEBHOOK_BASE = Settings.PUBLIC_WEBHOOK_BASE_URL.defaultValue();
 
   private final Map<String, String> env;
 
@@ -40,107 +43,166 @@ public final class OrchConfig {
     return new OrchConfig(merged);
   }
 
-  public Optional<String> get(String name) {
+  /** Whether the variable is set (to something other than blanks). */
+  public boolean isSet(Setting<?> setting) {
+    return raw(setting.name()).isPresent();
+  }
+
+  /** The setting's value, or its default when unset; text it does not accept is an IllegalArgumentException naming it. */
+  public <T> T get(Setting<T> setting) {
+    return raw(setting.name()).map(setting::parse).orElse(setting.defaultValue());
+  }
+
+  private Optional<String> raw(String name) {
     String value = env.get(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
   }
 
-  public String get(String name, String fallback) {
-    return get(name).orElse(fallback);
-  }
-
-  public int getInt(String name, int fallback) {
-    return get(name).map(v -> parse(name, v, Integer::parseInt)).orElse(fallback);
-  }
-
-  public long getLong(String name, long fallback) {
-    return get(name).map(v -> parse(name, v, Long::parseLong)).orElse(fallback);
-  }
-
-  public boolean getBoolean(String name, boolean fallback) {
-    return get(name).map(Boolean::parseBoolean).orElse(fallback);
-  }
-
   public Optional<String> pgUrl() {
-    return get("ORCH_PG_URL");
+    return get(Settings.PG_URL);
   }
 
   /** In demo mode a directory of its own, so that a demo never touches the data of a real deployment. */
   public Path dataDir() {
-    Path dir = Path.of(get("ORCH_DATA_DIR", "./genorch-data"));
+    Path dir = Path.of(get(Settings.DATA_DIR));
     return demo() ? dir.resolve("demo") : dir;
   }
 
   public int httpPort() {
-    return getInt("ORCH_HTTP_PORT", 8080);
+    return get(Settings.HTTP_PORT);
   }
 
   public int webhookPort() {
-    return getInt("ORCH_WEBHOOK_PORT", 8081);
+    return get(Settings.WEBHOOK_PORT);
   }
 
   public String publicWebhookBaseUrl() {
-    String base = get("ORCH_PUBLIC_WEBHOOK_BASE_URL", DEFAULT_WEBHOOK_BASE);
-    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    return get(Settings.PUBLIC_WEBHOOK_BASE_URL);
   }
 
   public List<String> apiKeys() {
-    return get("ORCH_API_KEYS").map(OrchConfig::splitList).orElse(List.of());
+    return get(Settings.API_KEYS);
+  }
+
+  public Optional<String> callbackSecret() {
+    return get(Settings.CALLBACK_SECRET);
   }
 
   public boolean clustered() {
-    return getBoolean("ORCH_CLUSTER", false);
+    return get(Settings.CLUSTER);
   }
 
   public boolean demo() {
-    return getBoolean("ORCH_DEMO", false);
+    return get(Settings.DEMO);
   }
 
   public boolean callbackAllowPrivate() {
-    return getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
+    return get(Settings.CALLBACK_ALLOW_PRIVATE);
   }
 
+  public boolean metricsEnabled() {
+    return get(Settings.METRICS_ENABLED);
+  }
+
+  public int pgPoolSize() {
+    return get(Settings.PG_POOL_SIZE);
+  }
+
+  /** One request to a provider; the leases of submission and webhook processing are derived from it. */
+  public Duration providerTimeout() {
+    return get(Settings.PROVIDER_TIMEOUT);
+  }
+
+  /**
+   * How long a claim on work that waits for one provider call is held (a submission in flight, a webhook delivery
+   * being confirmed): well past the provider timeout, so an answer that could still come is never presumed lost.
+   */
+  public Duration providerCallLease() {
+    return providerTimeout().plusSeconds(30);
+  }
+
+  /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */
   public ProviderSettings provider(ProviderSpec spec) {
-    String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
-    String baseUrl = get(prefix + "BASE_URL").orElse(spec.defaultBaseUrl());
-    String apiKey = get(prefix + "API_KEY").orElse(null);
-    if (apiKey != null && baseUrl == null) {
-      throw new IllegalArgumentException(prefix + "API_KEY is set but " + prefix + "BASE_URL is not: " + spec.id()
+    String id = spec.id();
+    Optional<String> baseUrl = get(Settings.PROVIDER_BASE_URL.of(id, Optional.ofNullable(spec.defaultBaseUrl()), ""));
+    Optional<String> apiKey = get(Settings.PROVIDER_API_KEY.of(id, Optional.empty(), ""));
+    if (apiKey.isPresent() && baseUrl.isEmpty()) {
+      String prefix = Settings.ProviderKey.prefix(id);
+      throw new IllegalArgumentException(prefix + "API_KEY is set but " + prefix + "BASE_URL is not: " + id
           + " publishes no API address we could default to, so set it to the address your account uses");
     }
     return new ProviderSettings(
-        spec.id(),
-        baseUrl,
-        apiKey,
-        getInt(prefix + "MAX_RPM", spec.defaultMaxRpm()),
-        getInt(prefix + "MAX_IN_FLIGHT", ProviderSettings.DEFAULT_MAX_IN_FLIGHT),
-        getBoolean(prefix + "CONFIRM_WEBHOOKS", false),
-        get(prefix + "ALLOWED_CIDRS").map(OrchConfig::splitList).orElse(List.of()),
-        get(prefix + "CALLBACK_GRACE_S").map(v -> Duration.ofSeconds(parse(prefix + "CALLBACK_GRACE_S", v, Long::parseLong)))
-            .orElse(spec.defaultCallbackGrace()),
-        get(prefix + "DEADLINE_S").map(v -> Duration.ofSeconds(parse(prefix + "DEADLINE_S", v, Long::parseLong)))
-            .orElse(spec.defaultDeadline()));
+        id,
+        baseUrl.orElse(null),
+        apiKey.orElse(null),
+        get(Settings.PROVIDER_MAX_RPM.of(id, spec.defaultMaxRpm(), "")),
+        get(Settings.PROVIDER_MAX_IN_FLIGHT.of(id, ProviderSettings.DEFAULT_MAX_IN_FLIGHT, "")),
+        get(Settings.PROVIDER_CONFIRM_WEBHOOKS.of(id, false, "")),
+        get(Settings.PROVIDER_ALLOWED_CIDRS.of(id, List.of(), "")),
+        get(Settings.PROVIDER_CALLBACK_GRACE.of(id, spec.defaultCallbackGrace(), "")),
+        get(Settings.PROVIDER_DEADLINE.of(id, spec.defaultDeadline(), "")));
   }
 
-  /** Every variable starting with ORCH_, for the start-up log; secrets masked. */
-  public Map<String, String> describe() {
+  /**
+   * Checks every set variable against its parser, and each provider's settings, so that a wrong value stops the
+   * start before the database or Vert.x do anything. All problems are reported at once.
+   *
+   * @throws InvalidSettingsException naming each wrong variable, its value and what it accepts
+   */
+  public void validate(List<ProviderSpec> providers) {
+    List<String> problems = new ArrayList<>();
+    for (Setting<?> setting : Settings.ALL) {
+      check(problems, () -> get(setting));
+    }
+    for (ProviderSpec spec : providers) {
+      check(problems, () -> provider(spec));
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidSettingsException(problems);
+    }
+  }
+
+  private static void check(List<String> problems, Runnable read) {
+    try {
+      read.run();
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
+  }
+
+  /**
+   * The {@code ORCH_*} variables that are set and that the service does not know: neither a {@link Settings}
+   * constant nor {@code ORCH_PROVIDER_<known id>_<known suffix>}. Most likely misspelled, so they are warned about.
+   */
+  public List<String> unknownVariables(List<String> providerIds) {
+    Set<String> known = Settings.ALL.stream().map(Setting::name).collect(Collectors.toCollection(HashSet::new));
+    for (String id : providerIds) {
+      Settings.PROVIDER_KEYS.forEach(k -> known.add(Settings.ProviderKey.prefix(id) + k.suffix()));
+    }
+    return env.keySet().stream().filter(k -> k.startsWith("ORCH_") && !known.contains(k)).sorted().toList();
+  }
+
+  /**
+   * What the service runs with: every setting with its value ("(default)" when unset), then each provider's
+   * variables that are set; secrets masked. For the one start-up log line.
+   */
+  public Map<String, String> effectiveSettings(List<String> providerIds) {
     Map<String, String> out = new LinkedHashMap<>();
-    env.keySet().stream().filter(k -> k.startsWith("ORCH_")).sorted().forEach(k -> {
-      boolean secret = k.endsWith("_API_KEY") || k.equals("ORCH_API_KEYS") || k.equals("ORCH_CALLBACK_SECRET");
-      out.put(k, secret ? "****" : env.get(k));
-    });
+    for (Setting<?> setting : Settings.ALL) {
+      out.put(setting.name(), describe(setting));
+    }
+    for (String id : providerIds) {
+      for (Settings.ProviderKey<?> key : Settings.PROVIDER_KEYS) {
+        Setting<?> setting = key.of(id, null, "");
+        if (isSet(setting)) {
+          out.put(setting.name(), describe(setting));
+        }
+      }
+    }
     return out;
   }
 
-  private static List<String> splitList(String value) {
-    return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-  }
-
-  private static <T> T parse(String name, String value, Function<String, T> parser) {
-    try {
-      return parser.apply(value);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
-    }
+  private String describe(Setting<?> setting) {
+    return raw(setting.name()).map(setting.display()).orElse(setting.defaultText() + " (default)");
   }
 }

@@ -2,7 +2,6 @@ package io.genorch.orchestrator.callbacks;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.bus.Addresses;
-import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.GenerationStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -49,19 +48,16 @@ public final class ClientCallbackVerticle extends VerticleBase {
   private boolean sweeping;
   private boolean sweepAgain;
 
-  public ClientCallbackVerticle(ServiceContext ctx) {
+  public ClientCallbackVerticle(ServiceContext ctx, CallbackOptions options) {
     this.ctx = ctx;
-    OrchConfig config = ctx.config();
-    this.signer = new CallbackSigner(config.get("ORCH_CALLBACK_SECRET").orElseThrow(
-        () -> new IllegalStateException("ORCH_CALLBACK_SECRET is generated at start when unset")));
-    this.allowPrivate = config.callbackAllowPrivate();
-    this.sweepInterval = Duration.ofMillis(config.getLong("ORCH_CALLBACK_SWEEP_MS", 1_000));
-    this.timeout = Duration.ofMillis(config.getLong("ORCH_CALLBACK_TIMEOUT_MS", 10_000));
-    this.retryBase = Duration.ofMillis(config.getLong("ORCH_CALLBACK_RETRY_BASE_MS", 5_000));
-    this.retryCap = Duration.ofMillis(config.getLong("ORCH_CALLBACK_RETRY_CAP_MS", 3_600_000));
-    // the contract asks for at least 24 h of retries
-    this.retryFor = Duration.ofSeconds(config.getLong("ORCH_CALLBACK_RETRY_FOR_S", 25 * 3600));
-    this.batchSize = config.getInt("ORCH_CALLBACK_BATCH_SIZE", 50);
+    this.signer = new CallbackSigner(options.secret());
+    this.allowPrivate = options.allowPrivate();
+    this.sweepInterval = options.sweepInterval();
+    this.timeout = options.timeout();
+    this.retryBase = options.retryBase();
+    this.retryCap = options.retryCap();
+    this.retryFor = options.retryFor();
+    this.batchSize = options.batchSize();
   }
 
   @Override

@@ -21,16 +21,10 @@ public final class SubmissionVerticle extends VerticleBase {
 
   public SubmissionVerticle(ServiceContext ctx) {
     this.ctx = ctx;
-    var config = ctx.config();
-    SubmitBackoff backoff = new SubmitBackoff(
-        Duration.ofMillis(config.getLong("ORCH_SUBMIT_BACKOFF_MS", 2_000)),
-        Duration.ofMillis(config.getLong("ORCH_SUBMIT_BACKOFF_CAP_MS", 60_000)),
-        config.getInt("ORCH_SUBMIT_MAX_ATTEMPTS", 6));
-    // a request in flight is presumed lost only well after the provider timeout could have answered it
-    Duration lease = Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)).plusSeconds(30);
-    this.submitter = new Submitter(ctx, backoff, lease);
-    this.sweepInterval = Duration.ofMillis(config.getLong("ORCH_SUBMIT_SWEEP_MS", 1_000));
-    this.batchSize = config.getInt("ORCH_SUBMIT_BATCH_SIZE", 50);
+    SubmissionOptions options = SubmissionOptions.from(ctx.config());
+    this.submitter = new Submitter(ctx, options.backoff(), options.sendLease());
+    this.sweepInterval = options.sweepInterval();
+    this.batchSize = options.batchSize();
   }
 
   @Override

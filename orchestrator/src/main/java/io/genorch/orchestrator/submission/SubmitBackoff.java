@@ -6,10 +6,6 @@ import java.util.concurrent.ThreadLocalRandom;
 /** When to try a transient submit failure again: exponential, capped, jittered, never sooner than Retry-After. */
 public record SubmitBackoff(Duration base, Duration cap, int maxAttempts) {
 
-  public static SubmitBackoff defaults() {
-    return new SubmitBackoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 6);
-  }
-
   public boolean attemptsLeft(int attemptsMade) {
     return attemptsMade < maxAttempts;
   }

@@ -1,0 +1,270 @@
+package io.genorch.common.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every {@code ORCH_*} variable the service reads, with its default and parser: the one list. A new setting is a
+ * constant here (and in {@link #ALL}), a line in the README configuration table, and a read in the one options
+ * record that uses it. The per-provider variables {@code ORCH_PROVIDER_<ID>_<SUFFIX>} are {@link ProviderKey}s.
+ */
+public final class Settings {
+
+  private Settings() {}
+
+  // the process
+  public static final Setting<Optional<String>> PG_URL = new Setting<>("ORCH_PG_URL", Optional.empty(),
+      "unset → embedded", "a postgresql://user:password@host:port/database URL", v -> Optional.of(pgUrl(v)),
+      Settings::maskUserInfo, "PostgreSQL URL; unset: an embedded PostgreSQL under ORCH_DATA_DIR");
+  public static final Setting<String> DATA_DIR = text("ORCH_DATA_DIR", "./genorch-data",
+      "where the embedded PostgreSQL keeps its data (the demo uses its demo/ subdirectory)");
+  public static final Setting<Integer> PG_POOL_SIZE = integer("ORCH_PG_POOL_SIZE", 16, 1, 1_000,
+      "PostgreSQL connections per instance");
+  public static final Setting<Integer> HTTP_PORT = port("ORCH_HTTP_PORT", 8080, "client API, health, metrics, OpenAPI");
+  public static final Setting<Integer> WEBHOOK_PORT = port("ORCH_WEBHOOK_PORT", 8081, "provider webhooks");
+  public static final Setting<String> PUBLIC_WEBHOOK_BASE_URL = new Setting<>("ORCH_PUBLIC_WEBHOOK_BASE_URL",
+      "http://localhost:8081", "http://localhost:8081", "an http:// or https:// URL", Settings::httpUrl,
+      UnaryOperator.identity(), "how providers reach the webhook port");
+  public static final Setting<List<String>> API_KEYS = new Setting<>("ORCH_API_KEYS", List.of(),
+      "generated and logged", "comma-separated keys", Settings::nonEmptyList, v -> Setting.MASK,
+      "bearer keys for /v1");
+  public static final Setting<Optional<String>> CALLBACK_SECRET = new Setting<>("ORCH_CALLBACK_SECRET",
+      Optional.empty(), "generated and logged", "whsec_ followed by the base64 of at least 16 bytes",
+      v -> Optional.of(standardWebhooksSecret(v)), v -> Setting.MASK,
+      "secret that signs client callbacks");
+  public static final Setting<Boolean> CALLBACK_ALLOW_PRIVATE = bool("ORCH_CALLBACK_ALLOW_PRIVATE", false,
+      "allow client callbacks to loopback/private/link-local addresses");
+  public static final Setting<Boolean> CLUSTER = bool("ORCH_CLUSTER", false, "join a Hazelcast-clustered event bus");
+  public static final Setting<Boolean> DEMO = bool("ORCH_DEMO", false,
+      "run the provider simulator in-process and point every provider at it (same as --demo)");
+  public static final Setting<Boolean> METRICS_ENABLED = bool("ORCH_METRICS_ENABLED", true,
+      "Prometheus metrics on GET /metrics");
+  public static final Setting<Integer> API_MAX_RPS = integer("ORCH_API_MAX_RPS", 0, 0, 1_000_000,
+      "requests a second per API key on each instance; 0: no limit");
+  public static final Setting<Duration> PROVIDER_TIMEOUT = millis("ORCH_PROVIDER_TIMEOUT_MS", 30_000, 1,
+      "timeout of one request to a provider");
+  public static final Setting<String> LOG_LEVEL = new Setting<>("ORCH_LOG_LEVEL", "INFO", "INFO",
+      "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF", Settings::logLevel, UnaryOperator.identity(),
+      "root log level (read by logback.xml)");
+
+  // submission
+  public static final Setting<Duration> SUBMIT_BACKOFF = millis("ORCH_SUBMIT_BACKOFF_MS", 2_000, 1,
+      "first wait before a transient submit failure is retried, doubling");
+  public static final Setting<Duration> SUBMIT_BACKOFF_CAP = millis("ORCH_SUBMIT_BACKOFF_CAP_MS", 60_000, 1,
+      "longest such wait");
+  public static final Setting<Integer> SUBMIT_MAX_ATTEMPTS = integer("ORCH_SUBMIT_MAX_ATTEMPTS", 6, 1, 1_000,
+      "submit attempts before a generation fails PROVIDER_UNAVAILABLE");
+  public static final Setting<Duration> SUBMIT_SWEEP = millis("ORCH_SUBMIT_SWEEP_MS", 1_000, 1,
+      "how often due and abandoned submissions are looked for");
+  public static final Setting<Integer> SUBMIT_BATCH_SIZE = integer("ORCH_SUBMIT_BATCH_SIZE", 50, 1, 10_000,
+      "submissions claimed per sweep");
+
+  // client callbacks
+  public static final Setting<Duration> CALLBACK_SWEEP = millis("ORCH_CALLBACK_SWEEP_MS", 1_000, 1,
+      "how often due client callbacks are looked for");
+  public static final Setting<Duration> CALLBACK_TIMEOUT = millis("ORCH_CALLBACK_TIMEOUT_MS", 10_000, 1,
+      "one client callback attempt");
+  public static final Setting<Duration> CALLBACK_RETRY_BASE = millis("ORCH_CALLBACK_RETRY_BASE_MS", 5_000, 1,
+      "first wait before a client callback is retried, doubling");
+  public static final Setting<Duration> CALLBACK_RETRY_CAP = millis("ORCH_CALLBACK_RETRY_CAP_MS", 3_600_000, 1,
+      "longest such wait");
+  public static final Setting<Duration> CALLBACK_RETRY_FOR = seconds("ORCH_CALLBACK_RETRY_FOR_S", 25 * 3600, 1,
+      "how long a client callback is retried before it is given up (the contract asks for 24 h at least)");
+  public static final Setting<Integer> CALLBACK_BATCH_SIZE = integer("ORCH_CALLBACK_BATCH_SIZE", 50, 1, 10_000,
+      "client callbacks claimed per sweep");
+
+  // the poller
+  public static final Setting<Duration> POLL_INTERVAL = millis("ORCH_POLL_INTERVAL_MS", 1_000, 1,
+      "how often an instance looks for overdue generations");
+  public static final Setting<Integer> POLL_BATCH_SIZE = integer("ORCH_POLL_BATCH_SIZE", 100, 1, 100_000,
+      "generations claimed per poll pass");
+  public static final Setting<Duration> POLL_LEASE = millis("ORCH_POLL_LEASE_MS", 60_000, 1,
+      "how long a poll claim keeps other instances away");
+  public static final Setting<Integer> POLL_CONCURRENCY = integer("ORCH_POLL_CONCURRENCY", 16, 1, 10_000,
+      "status calls in flight per instance");
+  public static final Setting<Duration> POLL_BACKOFF = millis("ORCH_POLL_BACKOFF_MS", 30_000, 1,
+      "wait after the first status check of a generation, doubling");
+  public static final Setting<Duration> POLL_BACKOFF_CAP = millis("ORCH_POLL_BACKOFF_CAP_MS", 600_000, 1,
+      "longest such wait");
+  public static final Setting<Duration> POLL_GATE_RETRY = millis("ORCH_POLL_GATE_RETRY_MS", 2_000, 0,
+      "when a provider's request budget is used up, how soon to try a generation again");
+
+  // webhooks
+  public static final Setting<Boolean> WEBHOOK_PROCESS = bool("ORCH_WEBHOOK_PROCESS", true,
+      "false: this instance stores and acknowledges webhooks and leaves processing to others");
+  public static final Setting<Duration> WEBHOOK_SWEEP = millis("ORCH_WEBHOOK_SWEEP_MS", 2_000, 1,
+      "how often stored deliveries that are due are looked for");
+  public static final Setting<Optional<Duration>> WEBHOOK_LEASE = new Setting<>("ORCH_WEBHOOK_LEASE_MS",
+      Optional.empty(), "ORCH_PROVIDER_TIMEOUT_MS + 30000", "milliseconds, at least 1",
+      v -> Optional.of(Duration.ofMillis(range(Long.parseLong(v), 1, Long.MAX_VALUE))), UnaryOperator.identity(),
+      "how long a claimed delivery belongs to the instance that claimed it");
+  public static final Setting<Integer> WEBHOOK_BATCH_SIZE = integer("ORCH_WEBHOOK_BATCH_SIZE", 32, 1, 10_000,
+      "deliveries claimed at once");
+  public static final Setting<Integer> WEBHOOK_CONCURRENCY = integer("ORCH_WEBHOOK_CONCURRENCY", 4, 1, 10_000,
+      "deliveries processed at once per instance");
+  public static final Setting<Integer> WEBHOOK_MAX_ATTEMPTS = integer("ORCH_WEBHOOK_MAX_ATTEMPTS", 12, 1, 1_000,
+      "claims of one delivery before it is abandoned");
+  public static final Setting<Duration> WEBHOOK_RETRY_BASE = millis("ORCH_WEBHOOK_RETRY_BASE_MS", 5_000, 1,
+      "first wait before an unconfirmed delivery is tried again, doubling");
+  public static final Setting<Duration> WEBHOOK_RETRY_CAP = millis("ORCH_WEBHOOK_RETRY_CAP_MS", 300_000, 1,
+      "longest such wait");
+  public static final Setting<Boolean> WEBHOOK_TRUST_FORWARDED = bool("ORCH_WEBHOOK_TRUST_FORWARDED", false,
+      "take the webhook source address from Forwarded / X-Forwarded-For (only behind a proxy that sets them)");
+
+  /** Every setting, in the order of the README table and {@code --help}. */
+  public static final List<Setting<?>> ALL = List.of(
+      PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
+      CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL,
+      SUBMIT_BACKOFF, SUBMIT_BACKOFF_CAP, SUBMIT_MAX_ATTEMPTS, SUBMIT_SWEEP, SUBMIT_BATCH_SIZE,
+      CALLBACK_SWEEP, CALLBACK_TIMEOUT, CALLBACK_RETRY_BASE, CALLBACK_RETRY_CAP, CALLBACK_RETRY_FOR,
+      CALLBACK_BATCH_SIZE,
+      POLL_INTERVAL, POLL_BATCH_SIZE, POLL_LEASE, POLL_CONCURRENCY, POLL_BACKOFF, POLL_BACKOFF_CAP, POLL_GATE_RETRY,
+      WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
+      WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED);
+
+  /**
+   * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});
+   * its default comes from the provider's spec, so {@link #of} makes the concrete {@link Setting}.
+   */
+  public record ProviderKey<T>(
+      String suffix, String accepted, Function<String, T> parser, UnaryOperator<String> display, String meaning) {
+
+    public Setting<T> of(String providerId, T defaultValue, String defaultText) {
+      return new Setting<>(prefix(providerId) + suffix, defaultValue, defaultText, accepted, parser, display, meaning);
+    }
+
+    public static String prefix(String providerId) {
+      return "ORCH_PROVIDER_" + ProviderSettings.envId(providerId) + "_";
+    }
+  }
+
+  public static final ProviderKey<Optional<String>> PROVIDER_BASE_URL = new ProviderKey<>("BASE_URL",
+      "an http:// or https:// URL", v -> Optional.of(httpUrl(v)), UnaryOperator.identity(),
+      "where the provider's API is");
+  public static final ProviderKey<Optional<String>> PROVIDER_API_KEY = new ProviderKey<>("API_KEY",
+      "the provider's key", v -> Optional.of(v), v -> Setting.MASK, "the provider's bearer key; unset: disabled");
+  public static final ProviderKey<Integer> PROVIDER_MAX_RPM = new ProviderKey<>("MAX_RPM", "an integer 1..1000000",
+      v -> (int) range(Integer.parseInt(v), 1, 1_000_000), UnaryOperator.identity(),
+      "submit + status requests a minute, across all instances");
+  public static final ProviderKey<Integer> PROVIDER_MAX_IN_FLIGHT = new ProviderKey<>("MAX_IN_FLIGHT",
+      "an integer 1..10000", v -> (int) range(Integer.parseInt(v), 1, 10_000), UnaryOperator.identity(),
+      "concurrent requests to the provider per instance");
+  public static final ProviderKey<Boolean> PROVIDER_CONFIRM_WEBHOOKS = new ProviderKey<>("CONFIRM_WEBHOOKS",
+      "true or false", Settings::parseBoolean, UnaryOperator.identity(),
+      "confirm each webhook with a status call before applying it");
+  public static final ProviderKey<List<String>> PROVIDER_ALLOWED_CIDRS = new ProviderKey<>("ALLOWED_CIDRS",
+      "comma-separated CIDRs", Settings::nonEmptyList, UnaryOperator.identity(), "webhook source allowlist");
+  public static final ProviderKey<Duration> PROVIDER_CALLBACK_GRACE = new ProviderKey<>("CALLBACK_GRACE_S",
+      "seconds, at least 0 (0: poll from the submission on)",
+      v -> Duration.ofSeconds(range(Long.parseLong(v), 0, Long.MAX_VALUE / 1000)),
+      UnaryOperator.identity(), "after submission, when a missing callback is overdue and polling starts");
+  public static final ProviderKey<Duration> PROVIDER_DEADLINE = new ProviderKey<>("DEADLINE_S",
+      "seconds, at least 1", v -> Duration.ofSeconds(range(Long.parseLong(v), 1, Long.MAX_VALUE / 1000)),
+      UnaryOperator.identity(), "after submission, when a generation still running times out");
+
+  public static final List<ProviderKey<?>> PROVIDER_KEYS = List.of(PROVIDER_BASE_URL, PROVIDER_API_KEY,
+      PROVIDER_MAX_RPM, PROVIDER_MAX_IN_FLIGHT, PROVIDER_CONFIRM_WEBHOOKS, PROVIDER_ALLOWED_CIDRS,
+      PROVIDER_CALLBACK_GRACE, PROVIDER_DEADLINE);
+
+  // parsers: each throws on text it does not accept; Setting.parse turns that into a message naming the variable
+
+  private static Setting<Integer> integer(String name, int fallback, int min, int max, String meaning) {
+    return new Setting<>(name, fallback, String.valueOf(fallback), "an integer " + min + ".." + max,
+        v -> (int) range(Integer.parseInt(v), min, max), UnaryOperator.identity(), meaning);
+  }
+
+  private static Setting<Integer> port(String name, int fallback, String meaning) {
+    return new Setting<>(name, fallback, String.valueOf(fallback), "a port number 0..65535 (0: any free port)",
+        v -> (int) range(Integer.parseInt(v), 0, 65_535), UnaryOperator.identity(), meaning);
+  }
+
+  private static Setting<Duration> millis(String name, long fallback, long min, String meaning) {
+    return new Setting<>(name, Duration.ofMillis(fallback), String.valueOf(fallback), "milliseconds, at least " + min,
+        v -> Duration.ofMillis(range(Long.parseLong(v), min, Long.MAX_VALUE)), UnaryOperator.identity(), meaning);
+  }
+
+  private static Setting<Duration> seconds(String name, long fallback, long min, String meaning) {
+    return new Setting<>(name, Duration.ofSeconds(fallback), String.valueOf(fallback), "seconds, at least " + min,
+        v -> Duration.ofSeconds(range(Long.parseLong(v), min, Long.MAX_VALUE / 1000)), UnaryOperator.identity(),
+        meaning);
+  }
+
+  private static Setting<Boolean> bool(String name, boolean fallback, String meaning) {
+    return new Setting<>(name, fallback, String.valueOf(fallback), "true or false", Settings::parseBoolean,
+        UnaryOperator.identity(), meaning);
+  }
+
+  private static Setting<String> text(String name, String fallback, String meaning) {
+    return new Setting<>(name, fallback, fallback, "any text", v -> v, UnaryOperator.identity(), meaning);
+  }
+
+  private static long range(long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("out of range");
+    }
+    return value;
+  }
+
+  /** Only the words true and false (any case): "yes", "1" or "on" are refused rather than read as false. */
+  static boolean parseBoolean(String v) {
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("not a boolean");
+    };
+  }
+
+  private static List<String> nonEmptyList(String v) {
+    List<String> items = Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (items.isEmpty()) {
+      throw new IllegalArgumentException("empty list");
+    }
+    return items;
+  }
+
+  private static String httpUrl(String v) {
+    URI uri = URI.create(v);
+    if (uri.getHost() == null || !Set.of("http", "https").contains(String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("not an http(s) URL");
+    }
+    return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+  }
+
+  /** The form client-callback signing needs (orchestrator's CallbackSigner), checked here so a wrong one stops the start. */
+  private static String standardWebhooksSecret(String v) {
+    if (!v.startsWith("whsec_") || Base64.getDecoder().decode(v.substring("whsec_".length())).length < 16) {
+      throw new IllegalArgumentException("not a whsec_ secret");
+    }
+    return v;
+  }
+
+  private static String pgUrl(String v) {
+    String uri = v.startsWith("jdbc:") ? v.substring(5) : v;
+    if (!uri.startsWith("postgresql://") && !uri.startsWith("postgres://")) {
+      throw new IllegalArgumentException("not a postgresql:// URL");
+    }
+    return v;
+  }
+
+  private static String logLevel(String v) {
+    String level = v.toUpperCase(Locale.ROOT);
+    if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
+      throw new IllegalArgumentException("not a level");
+    }
+    return level;
+  }
+
+  /** {@code postgresql://user:secret@host/db?password=secret} is shown with both secrets as {@code ****}. */
+  private static String maskUserInfo(String url) {
+    return url.replaceFirst("://([^:/@]*):[^@/]*@", "://$1:" + Setting.MASK + "@")
+        .replaceAll("([?&]password=)[^&]*", "$1" + Setting.MASK);
+  }
+}
