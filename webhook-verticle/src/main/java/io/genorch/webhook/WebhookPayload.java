@@ -18,8 +18,9 @@ import java.util.function.UnaryOperator;
  *       byte for byte (bytea), except when the token is spelled with JSON escapes or outside a string: then the body
  *       is stored re-encoded from its parsed form, with the token replaced;</li>
  *   <li>PostgreSQL refuses NUL (U+0000) in text and json, so in what is read from a body every string has NUL
- *       written as the six characters {@code \u0000}: the task id, status word, error and URLs the adapter takes out
- *       can be stored, and a status word with a NUL in it stays an unknown word instead of becoming another one.</li>
+ *       written as its JSON escape (the six characters backslash, u, 0, 0, 0, 0): the task id, status word, error
+ *       and URLs the adapter takes out can be stored, and a status word with a NUL in it stays an unknown word
+ *       instead of becoming another one.</li>
  * </ul>
  */
 final class WebhookPayload {
@@ -44,6 +45,7 @@ final class WebhookPayload {
    * @throws WebhookRefusal (400) when the body is not a JSON object
    */
   static Prepared prepare(Buffer raw, String token) {
+    requireBody(raw);
     Buffer redacted = replaceToken(raw, token);
     JsonObject json;
     try {
@@ -95,9 +97,7 @@ final class WebhookPayload {
 
   /** @throws WebhookRefusal (400) when the body is not a JSON object */
   static JsonObject jsonObject(Buffer body) {
-    if (body == null || body.length() == 0) {
-      throw WebhookRefusal.invalid("the body is empty; a JSON object is expected");
-    }
+    requireBody(body);
     Object value;
     try {
       value = Json.decodeValue(body);
@@ -108,6 +108,12 @@ final class WebhookPayload {
       return object;
     }
     throw WebhookRefusal.invalid("the body is not a JSON object");
+  }
+
+  private static void requireBody(Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw WebhookRefusal.invalid("the body is empty; a JSON object is expected");
+    }
   }
 
   private static boolean anyString(Object value, Predicate<String> test) {
