@@ -5,10 +5,12 @@
 -- webhook finds the generation by primary key. Later, other token holders (attempts at other providers) fit here.
 CREATE TABLE webhook_tokens (
     token_hash    bytea       PRIMARY KEY,
-    generation_id text        NOT NULL REFERENCES generations (id),
+    generation_id text        NOT NULL REFERENCES generations (id) ON DELETE CASCADE,
     attempt       integer     NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
+-- deleting a generation takes its tokens with it
+CREATE INDEX webhook_tokens_generation_idx ON webhook_tokens (generation_id);
 INSERT INTO webhook_tokens (token_hash, generation_id, attempt, created_at)
     SELECT webhook_token_hash, id, submit_attempts, coalesce(submitted_at, updated_at)
     FROM generations WHERE webhook_token_hash IS NOT NULL;
