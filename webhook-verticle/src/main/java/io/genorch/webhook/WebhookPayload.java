@@ -74,12 +74,12 @@ final class WebhookPayload {
     return readable((JsonObject) Json.decodeValue(stored));
   }
 
-  /** A header value as it may be stored. */
+  /** A header value as it may be stored (the HTTP decoder already refuses NUL in header values). */
   static String storable(String headerValue, String token) {
-    return escapeNul(headerValue.replace(token, REDACTED));
+    return headerValue.replace(token, REDACTED);
   }
 
-  static String escapeNul(String s) {
+  private static String escapeNul(String s) {
     return s.contains(NUL) ? s.replace(NUL, ESCAPED_NUL) : s;
   }
 
