@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * @param contradict           after the terminal callback(s), one more callback with the opposite outcome
  * @param durationMs           simulated run time of the job
  * @param submitError          fault on submit: an HTTP status ("500", "503", "429", "402", "422", "400", ...),
- *                             {@code timeout} (job created, no answer) or {@code reset} (connection closed)
+ *                             {@code timeout} (job created, no answer), {@code reset} (connection closed) or
+ *                             a status with {@code -created} (job created, then that status answered)
  * @param submitErrorTimes     the submit fault applies only to the first N submits of the exact same prompt
  * @param statusError          fault on status queries: "500", "503" (or another status), {@code timeout} (no
  *                             answer) or {@code reset} (connection closed)

@@ -26,6 +26,8 @@ final class ProviderRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProviderRoutes.class);
   private static final long MAX_BODY_BYTES = 1024 * 1024;
+  /** {@code submit-error=500-created}: the job is created and the submit still answers 500. */
+  private static final String CREATED_SUFFIX = "-created";
   /** A few bytes that start like an MP4 file ({@code ftyp} box). */
   private static final Buffer FAKE_MP4 = Buffer.buffer(new byte[] {
       0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 0, 1, 'i', 's', 'o', 'm', 'm', 'p', '4', '1'});
@@ -92,6 +94,15 @@ final class ProviderRoutes {
           ctx.request().connection().close();
           return;
         default:
+          if (fault.endsWith(CREATED_SUFFIX)) {
+            // the provider created the job, then failed before answering (e.g. a 5xx from its gateway)
+            try {
+              runner.create(d, body, d.validate(body), directives, origin.get() + "/" + d.id());
+            } catch (SubmitRejected e) {
+              // an invalid body gets the error alone
+            }
+            fault = fault.substring(0, fault.length() - CREATED_SUFFIX.length());
+          }
           reply(ctx, d, simulatedError(fault));
           return;
       }

@@ -79,7 +79,7 @@ final class DeliveryProcessor {
     }
     ProviderOutcome reported;
     try {
-      reported = adapter.parseWebhook(new JsonObject(d.body()));
+      reported = adapter.parseWebhook(WebhookPayload.read(d.body()));
     } catch (RuntimeException e) {
       // it was read at ingest; only a changed adapter gets here
       LOG.error("Stored webhook delivery {} no longer parses for {}: {}", d.id(), d.provider(), e.toString());
@@ -90,6 +90,9 @@ final class DeliveryProcessor {
         .compose(twins -> {
           if (twins.size() > 0) {
             return recordRedelivery(d, reported, twins.iterator().next().getLong("id"));
+          }
+          if (aboutAnotherTask(d, reported)) {
+            return recordOtherTask(d, reported);
           }
           ProviderSettings settings = ctx.settings(d.provider());
           return settings.confirmWebhooks()
@@ -102,6 +105,28 @@ final class DeliveryProcessor {
     JsonObject detail = detail(d, reported).put("duplicateOf", twinId).put("reportedStatus", reported.status().wire());
     return ctx.store().recordEvent(d.generationId(), "webhook_duplicate", detail)
         .compose(v -> markProcessed(d, DUPLICATE, null));
+  }
+
+  /** The generation follows another task: this one came from another submit attempt (e.g. one answered 5xx). */
+  private static boolean aboutAnotherTask(Delivery d, ProviderOutcome reported) {
+    return d.boundTaskId() != null && reported.providerTaskId() != null
+        && !d.boundTaskId().equals(reported.providerTaskId());
+  }
+
+  /**
+   * Recorded, not applied: the job of an earlier attempt (the provider created it although the attempt failed) must
+   * not fail or complete a generation that follows the job of a later attempt. The timeline shows the extra job.
+   */
+  private Future<String> recordOtherTask(Delivery d, ProviderOutcome reported) {
+    LOG.warn("Webhook delivery {} for {} reports task {} (submit attempt {}), but the generation follows task {}:"
+        + " recorded, not applied", d.id(), d.generationId(), reported.providerTaskId(), d.tokenAttempt(), d.boundTaskId());
+    JsonObject detail = detail(d, reported)
+        .put("reportedStatus", reported.status().wire())
+        .put("providerTaskId", reported.providerTaskId())
+        .put("reason", "reports task " + reported.providerTaskId() + ", created by another submit attempt; this"
+            + " generation follows task " + d.boundTaskId());
+    return ctx.store().recordEvent(d.generationId(), "webhook_rejected", detail)
+        .compose(v -> markProcessed(d, REJECTED, null));
   }
 
   private Future<String> confirmThenApply(Delivery d, ProviderAdapter adapter, ProviderSettings settings, ProviderOutcome reported) {
@@ -190,6 +215,9 @@ final class DeliveryProcessor {
 
   private static JsonObject detail(Delivery d, ProviderOutcome outcome) {
     JsonObject detail = new JsonObject().put("deliveryId", d.id()).put("providerStatus", outcome.rawStatus());
+    if (d.tokenAttempt() != null) {
+      detail.put("submitAttempt", d.tokenAttempt());
+    }
     if (outcome.unknownStatus()) {
       detail.put("unknownStatus", true);
     }

@@ -8,15 +8,12 @@ import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -103,12 +100,13 @@ final class WebhookIngest {
   /** After the body handler: checks the delivery, stores it, answers 200, hands it on. */
   void accept(RoutingContext rc) {
     ProviderAdapter adapter = rc.get(ADAPTER);
-    Buffer raw = rc.body().buffer();
-    JsonObject json = jsonObject(raw);
     String token = rc.pathParam("token");
     if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+      WebhookPayload.jsonObject(rc.body().buffer()); // a body that is not JSON is 400 whatever the token
       throw WebhookRefusal.notFound("unknown webhook token");
     }
+    WebhookPayload.Prepared payload = WebhookPayload.prepare(rc.body().buffer(), token);
+    JsonObject json = payload.json();
     Buffer tokenHash = Buffer.buffer(WebhookTokens.hash(token));
     ProviderOutcome outcome;
     try {
@@ -123,9 +121,9 @@ final class WebhookIngest {
         .addString(adapter.id())
         .addString(taskId)
         .addString(rc.get(SOURCE))
-        .addValue(keptHeaders(rc.request().headers()))
-        .addString(raw.toString(StandardCharsets.UTF_8))
-        .addValue(Buffer.buffer(WebhookTokens.sha256(raw.getBytes())));
+        .addValue(keptHeaders(rc.request().headers(), token))
+        .addValue(payload.stored())
+        .addValue(Buffer.buffer(WebhookTokens.sha256(payload.stored().getBytes())));
     pool.preparedQuery(WebhookSql.INGEST).execute(params).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Webhook for {} not stored, answered 503 so that the provider retries: {}", adapter.id(), ar.cause().toString());
@@ -197,22 +195,6 @@ final class WebhookIngest {
         .end(refusal.toJson().toBuffer());
   }
 
-  private static JsonObject jsonObject(Buffer raw) {
-    if (raw == null || raw.length() == 0) {
-      throw WebhookRefusal.invalid("the body is empty; a JSON object is expected");
-    }
-    Object value;
-    try {
-      value = Json.decodeValue(raw);
-    } catch (DecodeException e) {
-      throw WebhookRefusal.invalid("the body is not JSON");
-    }
-    if (value instanceof JsonObject object) {
-      return object;
-    }
-    throw WebhookRefusal.invalid("the body is not a JSON object");
-  }
-
   /**
    * The socket address; behind a trusted proxy, the last X-Forwarded-For entry, which is the one that proxy appended
    * (the entries before it, and any Forwarded header, are whatever the client sent and prove nothing).
@@ -236,14 +218,17 @@ final class WebhookIngest {
   }
 
 
-  /** The headers worth keeping: transport, proxies, and anything that looks like a signature, should one appear. */
-  static JsonObject keptHeaders(MultiMap headers) {
+  /**
+   * The headers worth keeping: transport, proxies, and anything that looks like a signature, should one appear; the
+   * callback token redacted from their values.
+   */
+  static JsonObject keptHeaders(MultiMap headers, String token) {
     JsonObject kept = new JsonObject();
     for (String name : headers.names()) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (KEPT_HEADERS.contains(lower) || lower.startsWith("webhook-") || lower.contains("signature")) {
         List<String> values = headers.getAll(name);
-        String value = String.join(", ", values);
+        String value = WebhookPayload.storable(String.join(", ", values), token);
         kept.put(lower, value.length() > MAX_HEADER_VALUE ? value.substring(0, MAX_HEADER_VALUE) : value);
       }
     }

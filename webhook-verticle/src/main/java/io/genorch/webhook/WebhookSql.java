@@ -6,26 +6,28 @@ final class WebhookSql {
   private WebhookSql() {}
 
   /**
-   * The whole request path in one round trip: finds the generation bound to the token hash ($1) and stores the
-   * delivery only when it belongs to the provider of the URL ($2) and does not name another task than the one
-   * bound ($3, the payload's task id), nor, while none is bound, a task bound to another generation. No row: unknown
-   * token (404). A row without {@code delivery_id}: wrong
+   * The whole request path in one round trip: finds the generation bound to the token hash ($1), by any of its
+   * submit attempts, and stores the delivery only when it belongs to the provider of the URL ($2) and does not name
+   * a task bound to another generation ($3, the payload's task id). Through the URL of the latest attempt the task
+   * must also be the one bound, if any; an earlier attempt's URL may report that attempt's own job (an attempt that
+   * failed may still have created one). No row: unknown token (404). A row without {@code delivery_id}: wrong
    * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
    */
   static final String INGEST =
-      "WITH g AS (SELECT id, provider, provider_task_id FROM generations WHERE webhook_token_hash = $1),"
+      "WITH g AS (SELECT g.id, g.provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
+          + " FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1),"
           + " d AS (INSERT INTO webhook_deliveries"
-          + " (provider, generation_id, source_address, headers, body, body_sha256, next_attempt_at)"
-          + " SELECT $2, g.id, $4, $5, $6, $7, now() FROM g"
-          + " WHERE g.provider = $2 AND (g.provider_task_id IS NULL OR $3::text IS NULL OR g.provider_task_id = $3::text)"
-          // with no task bound yet, the payload may not claim a task that belongs to another generation
-          + " AND ($3::text IS NULL OR g.provider_task_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM generations o"
-          + " WHERE o.provider = $2 AND o.provider_task_id = $3::text AND o.id <> g.id))"
+          + " (provider, generation_id, token_attempt, source_address, headers, body, body_sha256, next_attempt_at)"
+          + " SELECT $2, g.id, g.attempt, $4, $5, $6, $7, now() FROM g"
+          + " WHERE g.provider = $2 AND ($3::text IS NULL OR g.provider_task_id = $3::text"
+          + " OR ((g.provider_task_id IS NULL OR g.earlier) AND NOT EXISTS (SELECT 1 FROM generations o"
+          + " WHERE o.provider = $2 AND o.provider_task_id = $3::text AND o.id <> g.id)))"
           + " RETURNING id)"
           + " SELECT g.id, g.provider, g.provider_task_id, (SELECT id FROM d) AS delivery_id FROM g";
 
   /** The provider a token hash is bound to (answers 404 vs 400 for a body the adapter refuses). */
-  static final String PROVIDER_OF_TOKEN = "SELECT provider FROM generations WHERE webhook_token_hash = $1";
+  static final String PROVIDER_OF_TOKEN =
+      "SELECT g.provider FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1";
 
   /**
    * Claims up to $1 due deliveries for $2 seconds (the lease): rows another instance is claiming are skipped, and a
@@ -36,7 +38,8 @@ final class WebhookSql {
           + " FROM (SELECT id FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()"
           + " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
           + " WHERE d.id = due.id"
-          + " RETURNING d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts";
+          + " RETURNING d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts, d.token_attempt,"
+          + " (SELECT g.provider_task_id FROM generations g WHERE g.id = d.generation_id) AS bound_task_id";
 
   /**
    * An identical earlier delivery that was applied. One that was given up, unreadable or not confirmed settled

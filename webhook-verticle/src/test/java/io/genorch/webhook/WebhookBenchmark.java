@@ -132,9 +132,12 @@ class WebhookBenchmark {
   /** Generations bound to tokens {@code <prefix>-<i>} and submitted as task {@code <prefix>-task-<i>}, in one statement. */
   private static void arrange(TestDatabase db, String prefix, int n) {
     db.execute("INSERT INTO generations (id, provider, model, status, prompt, aspect_ratio, duration_seconds,"
-        + " provider_task_id, webhook_token_hash, created_at, submitted_at, updated_at, submit_state)"
+        + " provider_task_id, created_at, submitted_at, updated_at, submit_state)"
         + " SELECT 'gen_" + prefix + "_' || lpad(i::text, 6, '0'), 'runblob-sora', 'sora-2', 'submitted', 'benchmark', '9:16', 10,"
-        + " '" + prefix + "-task-' || i, sha256(convert_to('" + prefix + "-' || i, 'UTF8')), now(), now(), now(), 'done'"
+        + " '" + prefix + "-task-' || i, now(), now(), now(), 'done'"
+        + " FROM generate_series(0, " + (n - 1) + ") AS i");
+    db.execute("INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
+        + " SELECT sha256(convert_to('" + prefix + "-' || i, 'UTF8')), 'gen_" + prefix + "_' || lpad(i::text, 6, '0'), 0"
         + " FROM generate_series(0, " + (n - 1) + ") AS i");
   }
 

@@ -77,7 +77,7 @@ final class WebhookHarness {
   }
 
   static void forgetEverything(TestDatabase db) {
-    db.execute("TRUNCATE webhook_deliveries, client_callbacks, generation_events, lifecycle_events, idempotency_keys,"
+    db.execute("TRUNCATE webhook_deliveries, webhook_tokens, client_callbacks, generation_events, lifecycle_events, idempotency_keys,"
         + " generations CASCADE");
   }
 
@@ -124,9 +124,14 @@ final class WebhookHarness {
   Arranged arrange(GenerationRequest request) {
     String id = await(ctx.store().create(request, null)).generation().id();
     String token = WebhookTokens.newToken();
-    db.execute("UPDATE generations SET webhook_token_hash = decode('" + HexFormat.of().formatHex(WebhookTokens.hash(token))
-        + "', 'hex') WHERE id = '" + id + "'");
+    addToken(id, token, 0);
     return new Arranged(id, request.provider(), token);
+  }
+
+  /** Records a callback token for a submit attempt of the generation, as the submitter's claim does. */
+  void addToken(String id, String token, int attempt) {
+    db.execute("INSERT INTO webhook_tokens (token_hash, generation_id, attempt) VALUES (decode('"
+        + HexFormat.of().formatHex(WebhookTokens.hash(token)) + "', 'hex'), '" + id + "', " + attempt + ")");
   }
 
   /** A generation submitted as {@code taskId}, as the submitter leaves it once the provider answered. */

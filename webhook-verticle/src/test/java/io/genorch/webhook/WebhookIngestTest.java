@@ -80,7 +80,7 @@ class WebhookIngestTest {
       try (ResultSet rs = st.executeQuery()) {
         assertTrue(rs.next(), "the delivery is stored");
         assertEquals("runblob-sora", rs.getString("provider"));
-        assertEquals(body, rs.getString("body"));
+        assertEquals(body, new String(rs.getBytes("body"), StandardCharsets.UTF_8));
         assertArrayEquals(WebhookTokens.sha256(body.getBytes(StandardCharsets.UTF_8)), rs.getBytes("body_sha256"));
         assertEquals("127.0.0.1", rs.getString("source_address"));
         JsonObject headers = new JsonObject(rs.getString(5));
@@ -138,6 +138,33 @@ class WebhookIngestTest {
     assertEquals(409, response.statusCode());
     assertEquals(0, h.deliveries(unbound.id()));
     assertEquals(0, h.deliveries(owner.id()));
+  }
+
+  @Test
+  void anEarlierSubmitAttemptsUrlReportsItsOwnJobWhichIsRecordedNotApplied() {
+    // attempt 1 got a 5xx but created a job; attempt 2 was accepted and bound its task
+    Arranged gen = h.arrangeSubmitted("runblob-sora", "retry-job");
+    db.execute("UPDATE webhook_tokens SET attempt = 1 WHERE generation_id = '" + gen.id() + "'");
+    db.execute("UPDATE generations SET submit_attempts = 2 WHERE id = '" + gen.id() + "'");
+    Arranged latest = new Arranged(gen.id(), gen.provider(), WebhookTokens.newToken());
+    h.addToken(gen.id(), latest.token(), 2);
+    String firstJobFailed = seed("runblob-sora-failed.json").replace(RUNBLOB_TASK, "first-job");
+
+    assertEquals(409, h.deliver(latest, firstJobFailed).statusCode(), "the latest attempt's URL reports only its task");
+    assertEquals(200, h.deliver(gen, firstJobFailed).statusCode(), "the first attempt's URL still works");
+    assertEquals(java.util.List.of(DeliveryProcessor.REJECTED), h.awaitProcessed(gen.id()));
+    assertEquals(io.genorch.common.domain.GenerationStatus.SUBMITTED, h.generation(gen.id()).status(),
+        "another job's failure does not fail the generation");
+    JsonObject recorded = h.timeline(gen.id()).stream().filter(e -> e.type().equals("webhook_rejected")).findFirst()
+        .orElseThrow().detail();
+    assertEquals("first-job", recorded.getString("providerTaskId"));
+    assertEquals(1, recorded.getInteger("submitAttempt"));
+
+    String ownersTask = java.util.UUID.randomUUID().toString();
+    h.arrangeSubmitted("runblob-sora", ownersTask);
+    assertEquals(409, h.deliver(gen, firstJobFailed.replace("first-job", ownersTask)).statusCode(),
+        "not even an earlier attempt's URL may name another generation's task");
+    assertEquals(1, h.deliveries(gen.id()));
   }
 
   @Test

@@ -28,7 +28,8 @@ final class Sql {
   static final String SELECT_GENERATION_FOR_UPDATE = SELECT_GENERATION + " FOR UPDATE";
 
   static final String SELECT_GENERATION_BY_TOKEN =
-      "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE webhook_token_hash = $1";
+      "SELECT " + GENERATION_COLUMNS + " FROM generations"
+          + " WHERE id = (SELECT generation_id FROM webhook_tokens WHERE token_hash = $1)";
 
   /** Listing pieces: the filters are fixed fragments chosen by which parameters are present. */
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";

@@ -11,14 +11,19 @@ final class SubmissionSql {
           + " AND provider = ANY($1) ORDER BY next_submit_at LIMIT $2";
 
   /**
-   * Takes one generation for sending, binding the token of its callback URL. Only one caller can win: the row must
-   * still be queued, pending and due. The new next_submit_at is the lease of the request in flight.
+   * Takes one generation for sending and records the token hash of this attempt's callback URL ($2) next to those of
+   * earlier attempts, which stay valid: a failed attempt may still have created a job that calls back. Only one
+   * caller can win: the row must still be queued, pending and due. The new next_submit_at is the lease of the
+   * request in flight.
    */
   static final String CLAIM_FOR_SENDING =
-      "UPDATE generations SET submit_state = 'sending', submit_attempts = submit_attempts + 1,"
-          + " webhook_token_hash = $2, next_submit_at = now() + make_interval(secs => $3)"
+      "WITH claimed AS (UPDATE generations SET submit_state = 'sending', submit_attempts = submit_attempts + 1,"
+          + " next_submit_at = now() + make_interval(secs => $3)"
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
-          + " RETURNING submit_attempts";
+          + " RETURNING id, submit_attempts),"
+          + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
+          + " SELECT $2, id, submit_attempts FROM claimed)"
+          + " SELECT submit_attempts FROM claimed";
 
   /** After a transient failure: wait for the next attempt. */
   static final String RETRY_LATER =
