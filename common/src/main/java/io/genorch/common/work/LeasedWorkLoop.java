@@ -1,0 +1,285 @@
+package io.genorch.common.work;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way background work is done: claim a batch of due rows with {@code FOR UPDATE SKIP LOCKED} and a lease,
+ * work through it in lanes, and claim again at once while batches come back full or something woke the loop
+ * meanwhile. Several instances share the work through the database; nothing waits in memory, so a crash loses
+ * nothing (what was claimed is due again when its lease runs out) and a backlog never grows the heap.
+ *
+ * <p>The loop owns when to claim (a periodic sweep, plus {@link #wake()} coalesced into at most one extra round),
+ * how many items run at once ({@code concurrency} lanes; items sharing a {@link Work#laneKey lane key} run one
+ * after the other in claim order), the lease (an item whose turn comes after its claim ran out is left to whoever
+ * claims it next), the per-round memo of refused permits ({@link Round}), and {@link #stop()}, which starts nothing
+ * new and completes when the round in flight has finished. A {@link Work} only says how to claim and how to do one
+ * item. All state is touched on the context that started the loop.
+ *
+ * @param <T> one claimed item
+ */
+public final class LeasedWorkLoop<T> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LeasedWorkLoop.class);
+
+  /**
+   * @param name          for logs and metrics, e.g. {@code webhook-deliveries}
+   * @param batchSize     items claimed in one statement
+   * @param concurrency   items in progress at once
+   * @param lease         how long a claim is held; the claim statement pushes the item's due time this far
+   * @param sweepInterval how often the loop looks for due work without being woken
+   */
+  public record Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval) {
+    public Options {
+      Objects.requireNonNull(name, "name");
+      if (batchSize < 1 || concurrency < 1) {
+        throw new IllegalArgumentException(name + ": batch size and concurrency must be at least 1");
+      }
+      if (lease.isNegative() || lease.isZero() || sweepInterval.isNegative() || sweepInterval.isZero()) {
+        throw new IllegalArgumentException(name + ": lease and sweep interval must be positive");
+      }
+    }
+  }
+
+  /** What one loop does. */
+  public interface Work<T> {
+
+    /**
+     * Claims up to {@code batchSize} due items and makes them not due for {@code lease}, in one statement, so that
+     * no other instance takes them meanwhile ({@code FOR UPDATE SKIP LOCKED}).
+     */
+    Future<List<T>> claim(int batchSize, Duration lease);
+
+    /** Does one claimed item. A failure is logged and counted; the item is due again when its lease ends. */
+    Future<?> process(T item, Round round);
+
+    /** Items with the same non-null key run one after the other, in claim order; null: no order needed. */
+    default Object laneKey(T item) {
+      return null;
+    }
+
+    /** How many items are due now, for the backlog metric; null when the work cannot tell cheaply. */
+    default Future<Long> countDue() {
+      return null;
+    }
+  }
+
+  /**
+   * One round: a claimed batch. Remembers the permits refused during it (a provider's rate budget, say), so the
+   * rest of the batch does not ask again for what was just refused.
+   */
+  public static final class Round {
+    private final Set<String> refused = new HashSet<>();
+    private final long leaseEndNanos;
+
+    Round(long leaseEndNanos) {
+      this.leaseEndNanos = leaseEndNanos;
+    }
+
+    public boolean wasRefused(String permit) {
+      return refused.contains(permit);
+    }
+
+    public void refused(String permit) {
+      refused.add(permit);
+    }
+
+    /** The claim has run out: the items not started yet may be another instance's by now. */
+    public boolean leaseExpired() {
+      return System.nanoTime() - leaseEndNanos > 0;
+    }
+  }
+
+  /** Counts since start, for metrics and tests. */
+  public record Stats(long rounds, long claimed, long done, long failed, long skipped, Long due) {}
+
+  private final Vertx vertx;
+  private final Options options;
+  private final Work<T> work;
+  private final AtomicLong rounds = new AtomicLong();
+  private final AtomicLong claimed = new AtomicLong();
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private volatile Long due;
+  private Context context;
+  private long timer = -1;
+  private boolean running;
+  private boolean woken;
+  private boolean stopped;
+  private Promise<Void> idle = Promise.promise();
+
+  public LeasedWorkLoop(Vertx vertx, Options options, Work<T> work) {
+    this.vertx = vertx;
+    this.options = options;
+    this.work = work;
+    idle.tryComplete();
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** Starts the periodic sweep on the caller's context and runs a first round at once (work left by a restart). */
+  public void start() {
+    context = vertx.getOrCreateContext();
+    timer = vertx.setPeriodic(options.sweepInterval().toMillis(), t -> {
+      refreshDue();
+      wake();
+    });
+    wake();
+  }
+
+  /** Something may be due: a round now, or one more right after the round in progress. Callable from any thread. */
+  public void wake() {
+    if (context == null) {
+      return; // not started: the first round of start() covers it
+    }
+    if (Vertx.currentContext() == context) {
+      wakeOnContext();
+    } else {
+      context.runOnContext(v -> wakeOnContext());
+    }
+  }
+
+  /**
+   * Starts nothing new; completes once the round in flight has finished. What was claimed and not done is due
+   * again when its lease runs out.
+   */
+  public Future<Void> stop() {
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> stoppedPromise = Promise.promise();
+    context.runOnContext(v -> {
+      stopped = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      idle.future().onComplete(stoppedPromise);
+    });
+    return stoppedPromise.future();
+  }
+
+  public Stats stats() {
+    return new Stats(rounds.get(), claimed.get(), done.get(), failed.get(), skipped.get(), due);
+  }
+
+  private void wakeOnContext() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      woken = true;
+      return;
+    }
+    running = true;
+    idle = Promise.promise();
+    round();
+  }
+
+  private void round() {
+    woken = false;
+    rounds.incrementAndGet();
+    Round round = new Round(System.nanoTime() + options.lease().toNanos());
+    onLoopContext(work.claim(options.batchSize(), options.lease()))
+        .compose(batch -> {
+          claimed.addAndGet(batch.size());
+          return drain(batch, round).map(batch.size());
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("{}: claiming failed; the next sweep tries again: {}", options.name(), ar.cause().toString());
+          }
+          boolean more = ar.succeeded() && (ar.result() >= options.batchSize() || woken);
+          if (more && !stopped) {
+            round();
+          } else {
+            running = false;
+            idle.tryComplete();
+          }
+        });
+  }
+
+  /** Runs the batch in at most {@code concurrency} lanes. Never fails. */
+  private Future<Void> drain(List<T> batch, Round round) {
+    Map<Object, List<T>> ordered = new LinkedHashMap<>();
+    for (T item : batch) {
+      Object key = work.laneKey(item);
+      ordered.computeIfAbsent(key == null ? new Object() : key, k -> new ArrayList<>()).add(item);
+    }
+    Iterator<List<T>> groups = ordered.values().iterator();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int i = 0; i < Math.min(options.concurrency(), ordered.size()); i++) {
+      lanes.add(lane(groups, round));
+    }
+    return Future.join(lanes).mapEmpty();
+  }
+
+  private Future<Void> lane(Iterator<List<T>> groups, Round round) {
+    if (!groups.hasNext()) {
+      return Future.succeededFuture();
+    }
+    return inOrder(groups.next().iterator(), round).compose(v -> lane(groups, round));
+  }
+
+  private Future<Void> inOrder(Iterator<T> items, Round round) {
+    if (!items.hasNext()) {
+      return Future.succeededFuture();
+    }
+    T item = items.next();
+    if (stopped || round.leaseExpired()) {
+      skipped.incrementAndGet();
+      return inOrder(items, round);
+    }
+    Future<?> processed;
+    try {
+      processed = work.process(item, round);
+    } catch (RuntimeException e) {
+      processed = Future.failedFuture(e);
+    }
+    return onLoopContext(processed).transform(ar -> {
+      if (ar.succeeded()) {
+        done.incrementAndGet();
+      } else {
+        failed.incrementAndGet();
+        LOG.warn("{}: {} not done now, due again when its lease ends: {}", options.name(), item, ar.cause().toString());
+      }
+      return inOrder(items, round);
+    });
+  }
+
+  /** Continues on the loop's context whatever thread completes the work's future, so loop state stays confined. */
+  private <X> Future<X> onLoopContext(Future<X> future) {
+    Promise<X> promise = Promise.promise();
+    future.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        promise.handle(ar);
+      } else {
+        context.runOnContext(v -> promise.handle(ar));
+      }
+    });
+    return promise.future();
+  }
+
+  private void refreshDue() {
+    Future<Long> count = work.countDue();
+    if (count != null) {
+      count.onSuccess(n -> due = n);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package io.genorch.common.work;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.TestDatabase;
+import io.genorch.common.work.LeasedWorkLoop.Options;
+import io.genorch.common.work.LeasedWorkLoop.Round;
+import io.genorch.common.work.LeasedWorkLoop.Work;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The loop over a real table claimed with SKIP LOCKED, as every background job of the service claims its rows. */
+class LeasedWorkLoopTest {
+
+  private static TestDatabase db;
+  private static Vertx vertx;
+  private final List<LeasedWorkLoop<Item>> loops = new ArrayList<>();
+  private final List<Pool> pools = new ArrayList<>();
+
+  record Item(int id, String lane) {}
+
+  @BeforeAll
+  static void setUp() {
+    db = TestDatabase.create();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    Await.result(vertx.close());
+    db.close();
+  }
+
+  @BeforeEach
+  void table() {
+    db.execute("DROP TABLE IF EXISTS work_items");
+    db.execute("CREATE TABLE work_items (id int PRIMARY KEY, lane text, due_at timestamptz NOT NULL DEFAULT now(),"
+        + " done_count int NOT NULL DEFAULT 0)");
+  }
+
+  @AfterEach
+  void stopLoops() {
+    loops.forEach(loop -> Await.result(loop.stop()));
+    pools.forEach(pool -> Await.result(pool.close()));
+  }
+
+  private void insert(int count, int lanes) {
+    db.execute("INSERT INTO work_items (id, lane) SELECT i, 'lane-' || (i % " + lanes + ") FROM generate_series(1, "
+        + count + ") i");
+  }
+
+  /** A loop over work_items whose items are done by {@code process}; lane keys from the lane column. */
+  private LeasedWorkLoop<Item> loop(Options options, BiFunction<Item, Round, Future<?>> process) {
+    Pool pool = db.open().pool(vertx, 4);
+    pools.add(pool);
+    LeasedWorkLoop<Item> loop = new LeasedWorkLoop<>(vertx, options, new Work<>() {
+      @Override
+      public Future<List<Item>> claim(int batchSize, Duration lease) {
+        return pool.preparedQuery("UPDATE work_items w SET due_at = now() + make_interval(secs => $2)"
+                + " FROM (SELECT id FROM work_items WHERE due_at <= now() AND done_count = 0 ORDER BY id LIMIT $1"
+                + " FOR UPDATE SKIP LOCKED) c WHERE w.id = c.id RETURNING w.id, w.lane")
+            .execute(Tuple.of(batchSize, lease.toMillis() / 1000.0))
+            .map(rows -> {
+              List<Item> items = new ArrayList<>();
+              rows.forEach(r -> items.add(new Item(r.getInteger("id"), r.getString("lane"))));
+              items.sort(Comparator.comparingInt(Item::id));
+              return items;
+            });
+      }
+
+      @Override
+      public Future<?> process(Item item, Round round) {
+        return process.apply(item, round).compose(v -> pool.preparedQuery(
+            "UPDATE work_items SET done_count = done_count + 1 WHERE id = $1").execute(Tuple.of(item.id())));
+      }
+
+      @Override
+      public Object laneKey(Item item) {
+        return item.lane();
+      }
+
+      @Override
+      public Future<Long> countDue() {
+        return pool.query("SELECT count(*) FROM work_items WHERE done_count = 0").execute()
+            .map(rows -> rows.iterator().next().getLong(0));
+      }
+    });
+    loops.add(loop);
+    return loop;
+  }
+
+  private static Options options(String name, int batch, int concurrency, Duration lease) {
+    return new Options(name, batch, concurrency, lease, Duration.ofHours(1));
+  }
+
+  private long notDone() {
+    return db.count("SELECT count(*) FROM work_items WHERE done_count = 0");
+  }
+
+  @Test
+  void twoInstancesDoEveryItemExactlyOnce() {
+    insert(600, 600);
+    BiFunction<Item, Round, Future<?>> work = (item, round) -> Future.succeededFuture();
+    LeasedWorkLoop<Item> a = loop(options("a", 25, 4, Duration.ofMinutes(1)), work);
+    LeasedWorkLoop<Item> b = loop(options("b", 25, 4, Duration.ofMinutes(1)), work);
+    a.start();
+    b.start();
+    Await.until("every item done", this::notDone, n -> n == 0);
+    assertEquals(0, db.count("SELECT count(*) FROM work_items WHERE done_count <> 1"));
+    assertEquals(600, a.stats().done() + b.stats().done());
+    assertEquals(600, a.stats().claimed() + b.stats().claimed());
+  }
+
+  @Test
+  void itemsOfOneLaneRunOneAfterTheOtherInClaimOrder() {
+    insert(120, 3);
+    Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    Map<String, List<Integer>> order = new ConcurrentHashMap<>();
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger maxParallel = new AtomicInteger();
+    AtomicInteger parallel = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(options("lanes", 120, 8, Duration.ofMinutes(1)), (item, round) -> {
+      if (running.computeIfAbsent(item.lane(), k -> new AtomicInteger()).incrementAndGet() > 1) {
+        overlaps.incrementAndGet();
+      }
+      maxParallel.accumulateAndGet(parallel.incrementAndGet(), Math::max);
+      order.computeIfAbsent(item.lane(), k -> new CopyOnWriteArrayList<>()).add(item.id());
+      Promise<Void> done = Promise.promise();
+      vertx.setTimer(2, t -> {
+        running.get(item.lane()).decrementAndGet();
+        parallel.decrementAndGet();
+        done.complete();
+      });
+      return done.future();
+    });
+    loop.start();
+    Await.until("every item done", this::notDone, n -> n == 0);
+    assertEquals(0, overlaps.get(), "two items of one lane ran at once");
+    assertEquals(3, maxParallel.get(), "three lanes, run side by side");
+    order.values().forEach(ids -> assertEquals(ids.stream().sorted().toList(), ids));
+  }
+
+  @Test
+  void stopLetsTheItemInFlightFinishAndStartsNothingNew() {
+    insert(5, 1);
+    Promise<Void> first = Promise.promise();
+    AtomicInteger started = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(options("stop", 5, 1, Duration.ofMinutes(1)), (item, round) -> {
+      started.incrementAndGet();
+      return first.future();
+    });
+    loop.start();
+    Await.until("the first item started", started::get, n -> n == 1);
+    Future<Void> stopped = loop.stop();
+    assertFalse(stopped.isComplete(), "stop completes only once the item in flight is done");
+    first.complete();
+    Await.result(stopped);
+    assertEquals(1, started.get(), "nothing new started after stop");
+    assertEquals(4, loop.stats().skipped());
+    assertEquals(4, notDone(), "the rest stays due for whoever claims it next");
+  }
+
+  @Test
+  void itemsWhoseClaimRanOutAreLeftToTheNextClaim() {
+    insert(4, 1);
+    Duration lease = Duration.ofMillis(300);
+    AtomicInteger started = new AtomicInteger();
+    LeasedWorkLoop<Item> slow = loop(options("slow", 5, 1, lease), (item, round) -> {
+      started.incrementAndGet();
+      Promise<Void> outlivesTheLease = Promise.promise();
+      vertx.setTimer(lease.toMillis() + 100, t -> outlivesTheLease.complete());
+      return outlivesTheLease.future();
+    });
+    slow.start();
+    Await.until("the first round ended", () -> slow.stats().done() + slow.stats().skipped(), n -> n == 4);
+    assertEquals(1, started.get());
+    assertEquals(3, slow.stats().skipped());
+    Await.result(slow.stop());
+    LeasedWorkLoop<Item> next = loop(options("next", 4, 1, Duration.ofMinutes(1)), (item, round) -> Future.succeededFuture());
+    next.start();
+    Await.until("the skipped items done by the next claim", this::notDone, n -> n == 0);
+    assertEquals(3, next.stats().done());
+    assertEquals(0, db.count("SELECT count(*) FROM work_items WHERE done_count <> 1"));
+  }
+
+  @Test
+  void aPermitRefusedInARoundIsNotAskedForAgainInThatRound() {
+    insert(10, 10);
+    AtomicInteger asked = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(options("permits", 10, 2, Duration.ofMinutes(1)), (item, round) -> {
+      if (round.wasRefused("provider-x")) {
+        return Future.failedFuture("no permit this round");
+      }
+      asked.incrementAndGet();
+      round.refused("provider-x");
+      return Future.failedFuture("refused");
+    });
+    loop.start();
+    Await.until("the round ended", () -> loop.stats().failed(), n -> n == 10);
+    assertEquals(1, asked.get());
+    assertEquals(10, notDone());
+  }
+
+  @Test
+  void wakesDuringARoundCoalesceIntoOneMoreRound() {
+    insert(1, 1);
+    Promise<Void> held = Promise.promise();
+    AtomicInteger started = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(options("wake", 10, 1, Duration.ofMinutes(1)), (item, round) -> {
+      started.incrementAndGet();
+      return held.future();
+    });
+    loop.start();
+    Await.until("the round is busy", started::get, n -> n == 1);
+    for (int i = 0; i < 10; i++) {
+      loop.wake();
+    }
+    // the wakes are queued on the loop's context before the held item's end, which is handed to that context too
+    held.complete();
+    Await.until("one more round, then idle", () -> loop.stats().rounds(), n -> n >= 2);
+    Await.result(loop.stop());
+    assertEquals(2, loop.stats().rounds());
+    assertTrue(loop.stats().claimed() >= 1);
+  }
+
+  @Test
+  void countsWhatIsDue() {
+    insert(7, 7);
+    LeasedWorkLoop<Item> loop = new LeasedWorkLoop<>(vertx, new Options("due", 1, 1, Duration.ofMinutes(1),
+        Duration.ofMillis(20)), new Work<>() {
+          @Override
+          public Future<List<Item>> claim(int batchSize, Duration lease) {
+            return Future.succeededFuture(List.of());
+          }
+
+          @Override
+          public Future<?> process(Item item, Round round) {
+            return Future.succeededFuture();
+          }
+
+          @Override
+          public Future<Long> countDue() {
+            return Future.succeededFuture(db.count("SELECT count(*) FROM work_items"));
+          }
+        });
+    loops.add(loop);
+    loop.start();
+    Await.until("the backlog measured", () -> loop.stats().due(), n -> n != null && n == 7);
+  }
+}
