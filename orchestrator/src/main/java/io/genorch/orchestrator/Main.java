@@ -30,6 +30,7 @@ public final class Main {
       }
     }, "genorch-shutdown"));
     try {
+      LogFormat.apply(config.logFormat());
       running.set(Orchestrator.start(config).toCompletionStage().toCompletableFuture().join());
     } catch (RuntimeException e) {
       LOG.error("genorch could not start", e);

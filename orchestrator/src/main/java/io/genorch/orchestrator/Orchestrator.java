@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.metrics.GenorchMetrics;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
@@ -17,9 +18,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -80,7 +83,12 @@ public final class Orchestrator {
         : Future.succeededFuture(null);
     return simulator.compose(sim -> {
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config));
-      ServiceContext c = ServiceContext.create(vertx, database, effective);
+      boolean metricsEnabled = effective.getBoolean("ORCH_METRICS_ENABLED", true);
+      ServiceContext c = ServiceContext.create(vertx, database, effective,
+          metricsEnabled ? GenorchMetrics.in(BackendRegistries.getDefaultNow()) : GenorchMetrics.noop());
+      if (metricsEnabled) {
+        c.metrics().refreshBacklog(vertx, c.pool());
+      }
       ApiKeys apiKeys = new ApiKeys(effective.apiKeys());
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), effective.callbackAllowPrivate()), c.providers(),
@@ -106,8 +114,11 @@ public final class Orchestrator {
     VertxOptions options = new VertxOptions();
     VertxBuilder builder = Vertx.builder();
     if (config.getBoolean("ORCH_METRICS_ENABLED", true)) {
+      // HTTP server metrics by route template (never the raw path: webhook paths hold tokens) and by local
+      // address, which tells the client API port from the webhook port
       options.setMetricsOptions(new MicrometerMetricsOptions()
           .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+          .addLabels(Label.HTTP_ROUTE, Label.LOCAL)
           .setEnabled(true));
       builder.withMetrics(new MicrometerMetricsFactory());
     }

@@ -100,6 +100,15 @@ public final class OrchConfig {
     return getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
   }
 
+  /** ORCH_LOG_FORMAT: {@code text} (the default) or {@code json}, one JSON object a line. */
+  public String logFormat() {
+    String format = get("ORCH_LOG_FORMAT", "text");
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new IllegalArgumentException("ORCH_LOG_FORMAT must be text or json, got '" + format + "'");
+    }
+    return format;
+  }
+
   public ProviderSettings provider(ProviderSpec spec) {
     String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
     String baseUrl = get(prefix + "BASE_URL").orElse(spec.defaultBaseUrl());

@@ -46,4 +46,13 @@ class OrchConfigTest {
     assertEquals(spec("runblob-kling-o3").defaultDeadline(), kling.deadline());
     assertEquals(60, kling.maxRpm());
   }
+
+  @Test
+  void logFormatIsTextUnlessJsonAndAnythingElseNamesTheVariable() {
+    assertEquals("text", OrchConfig.of(Map.of()).logFormat());
+    assertEquals("json", OrchConfig.of(Map.of("ORCH_LOG_FORMAT", "json")).logFormat());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OrchConfig.of(Map.of("ORCH_LOG_FORMAT", "xml")).logFormat());
+    assertTrue(e.getMessage().contains("ORCH_LOG_FORMAT") && e.getMessage().contains("xml"), e.getMessage());
+  }
 }
