@@ -32,13 +32,26 @@ final class LogFormat {
     Iterator<Appender<ILoggingEvent>> appenders = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders();
     while (appenders.hasNext()) {
       if (appenders.next() instanceof OutputStreamAppender<ILoggingEvent> appender) {
-        JsonEncoder encoder = new JsonEncoder();
-        encoder.setContext(context);
-        encoder.start();
-        appender.stop();
-        appender.setEncoder(encoder);
-        appender.start();
+        // swapped in place: the appender keeps its stream, and nothing else logs yet
+        appender.setEncoder(jsonEncoder(context));
       }
     }
+  }
+
+  /**
+   * The message as read ({@code formattedMessage}) rather than Logback's default template plus arguments, and
+   * without the per-line logger-context block and sequence numbers, which say nothing here.
+   */
+  private static JsonEncoder jsonEncoder(LoggerContext context) {
+    JsonEncoder encoder = new JsonEncoder();
+    encoder.setContext(context);
+    encoder.setWithFormattedMessage(true);
+    encoder.setWithMessage(false);
+    encoder.setWithArguments(false);
+    encoder.setWithContext(false);
+    encoder.setWithSequenceNumber(false);
+    encoder.setWithNanoseconds(false);
+    encoder.start();
+    return encoder;
   }
 }
