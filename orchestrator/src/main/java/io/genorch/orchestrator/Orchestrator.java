@@ -125,6 +125,11 @@ public final class Orchestrator {
     builder.with(options);
     if (config.clustered()) {
       LOG.info("ORCH_CLUSTER=true: joining a Hazelcast-clustered event bus");
+      // Hazelcast logs through java.util.logging unless told otherwise; through SLF4J its lines follow logback.xml
+      // (its levels, ORCH_LOG_FORMAT) like every other line
+      if (System.getProperty("hazelcast.logging.type") == null) {
+        System.setProperty("hazelcast.logging.type", "slf4j");
+      }
       return builder.withClusterManager(new HazelcastClusterManager()).buildClustered()
           .toCompletionStage().toCompletableFuture().join();
     }
