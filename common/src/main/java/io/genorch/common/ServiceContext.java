@@ -2,6 +2,8 @@ package io.genorch.common;
 
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.metrics.GenerationEndLog;
+import io.genorch.common.metrics.GenorchMetrics;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.provider.ProviderAdapter;
@@ -24,10 +26,16 @@ public record ServiceContext(
     Providers providers,
     Map<String, ProviderSettings> providerSettings,
     ProviderGate gate,
-    ProviderClient providerClient) {
+    ProviderClient providerClient,
+    GenorchMetrics metrics) {
+
+  /** Builds the shared parts for one process over an opened (and migrated) database, with metrics off. */
+  public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
+    return create(vertx, database, config, GenorchMetrics.noop());
+  }
 
   /** Builds the shared parts for one process over an opened (and migrated) database. */
-  public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
+  public static ServiceContext create(Vertx vertx, Database database, OrchConfig config, GenorchMetrics metrics) {
     Pool pool = database.pool(vertx, config.pgPoolSize());
     Providers providers = Providers.all();
     Map<String, ProviderSettings> settings = new LinkedHashMap<>();
@@ -39,8 +47,13 @@ public record ServiceContext(
         WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
             new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
         config.providerTimeout());
-    return new ServiceContext(
-        config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);
+    GenerationEndLog endLog = new GenerationEndLog();
+    vertx.setPeriodic(GenerationEndLog.SUMMARY_EVERY.toMillis(), id -> endLog.summarize());
+    GenerationStore store = new GenerationStore(pool, vertx.eventBus(), generation -> {
+      metrics.generationAdvanced(generation);
+      endLog.advanced(generation);
+    });
+    return new ServiceContext(config, pool, store, providers, Map.copyOf(settings), gate, client, metrics);
   }
 
   public ProviderSettings settings(String providerId) {

@@ -45,6 +45,7 @@ public final class Main {
       }
     }, "genorch-shutdown"));
     try {
+      LogFormat.apply(config.logFormat());
       running.set(Orchestrator.start(config).toCompletionStage().toCompletableFuture().join());
     } catch (RuntimeException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -7,6 +7,7 @@ import io.genorch.common.config.Setting;
 import io.genorch.common.config.Settings;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderSpec;
+import io.genorch.common.metrics.GenorchMetrics;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
@@ -23,9 +24,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -100,7 +103,11 @@ public final class Orchestrator {
     return simulator.compose(sim -> {
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config, webhookPort));
       LOG.info("Settings: {}", effective.effectiveSettings(Providers.all().ids()));
-      ServiceContext c = ServiceContext.create(vertx, database, effective);
+      ServiceContext c = ServiceContext.create(vertx, database, effective,
+          apiOptions.metricsEnabled() ? GenorchMetrics.in(BackendRegistries.getDefaultNow()) : GenorchMetrics.noop());
+      if (apiOptions.metricsEnabled()) {
+        c.metrics().refreshBacklog(vertx, c.pool());
+      }
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
       ApiKeys apiKeys = new ApiKeys(apiOptions.apiKeys());
       GenerationService service = new GenerationService(
@@ -131,14 +138,22 @@ public final class Orchestrator {
     VertxOptions options = new VertxOptions();
     VertxBuilder builder = Vertx.builder();
     if (metricsEnabled) {
+      // HTTP server metrics by route template (never the raw path: webhook paths hold tokens) and by local
+      // address, which tells the client API port from the webhook port
       options.setMetricsOptions(new MicrometerMetricsOptions()
           .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+          .addLabels(Label.HTTP_ROUTE, Label.LOCAL)
           .setEnabled(true));
       builder.withMetrics(new MicrometerMetricsFactory());
     }
     builder.with(options);
     if (clustered) {
       LOG.info("ORCH_CLUSTER=true: joining a Hazelcast-clustered event bus");
+      // Hazelcast logs through java.util.logging unless told otherwise; through SLF4J its lines follow logback.xml
+      // (its levels, ORCH_LOG_FORMAT) like every other line
+      if (System.getProperty("hazelcast.logging.type") == null) {
+        System.setProperty("hazelcast.logging.type", "slf4j");
+      }
       return builder.withClusterManager(new HazelcastClusterManager()).buildClustered()
           .toCompletionStage().toCompletableFuture().join();
     }

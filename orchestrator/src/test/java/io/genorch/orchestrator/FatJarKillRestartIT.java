@@ -78,7 +78,7 @@ class FatJarKillRestartIT {
     }
   }
 
-  private static Process launch(Map<String, String> env, Path log) throws IOException {
+  static Process launch(Map<String, String> env, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", JAR.toAbsolutePath().toString()))
         .redirectErrorStream(true)
@@ -89,7 +89,7 @@ class FatJarKillRestartIT {
     return builder.start();
   }
 
-  private static void awaitReady(ApiClient api, Process process, Path log) throws IOException {
+  static void awaitReady(ApiClient api, Process process, Path log) throws IOException {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {

@@ -158,8 +158,7 @@ final class Reconciler {
     if (stopped) {
       return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
     }
-    statusChecks.incrementAndGet();
-    return ctx.providerClient().status(adapter, settings, c.providerTaskId()).compose(result -> {
+    return askStatus(c, adapter, settings).compose(result -> {
       if (stopped) {
         return Future.succeededFuture(); // see stop(): the answer is asked for again after the lease
       }
@@ -203,8 +202,7 @@ final class Reconciler {
     if (stopped) {
       return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
     }
-    statusChecks.incrementAndGet();
-    return ctx.providerClient().status(adapter, settings, c.providerTaskId()).compose(result -> {
+    return askStatus(c, adapter, settings).compose(result -> {
       if (stopped) {
         return Future.<Void>succeededFuture();
       }
@@ -218,6 +216,20 @@ final class Reconciler {
           ? apply(c, Change.fromOutcome(Source.POLL, known.outcome(), detail))
           : ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
     });
+  }
+
+  /** One status call, counted here and in the metrics by what it brought. */
+  private Future<StatusResult> askStatus(Claimed c, ProviderAdapter adapter, ProviderSettings settings) {
+    statusChecks.incrementAndGet();
+    return ctx.providerClient().status(adapter, settings, c.providerTaskId())
+        .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())));
+  }
+
+  private static String resultWord(StatusResult result) {
+    if (result instanceof StatusResult.Known known) {
+      return known.outcome().isTerminal() ? "terminal" : "running";
+    }
+    return result instanceof StatusResult.NotFound ? "not_found" : "transient";
   }
 
   private Future<Void> timeOut(Claimed c, Instant deadline) {

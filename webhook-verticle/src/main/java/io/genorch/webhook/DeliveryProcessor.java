@@ -68,6 +68,10 @@ final class DeliveryProcessor {
    * database failed, and then the claim's lease brings the delivery back.
    */
   Future<String> process(Delivery d) {
+    return settle(d).onSuccess(outcome -> ctx.metrics().webhookDelivery(d.provider(), outcome));
+  }
+
+  private Future<String> settle(Delivery d) {
     if (d.attempts() > options.maxAttempts()) {
       LOG.error("Webhook delivery {} for {} was claimed {} times without being settled; giving it up (the poller still"
           + " reconciles the generation)", d.id(), d.generationId(), d.attempts() - 1);

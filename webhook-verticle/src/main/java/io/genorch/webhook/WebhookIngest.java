@@ -149,6 +149,7 @@ final class WebhookIngest {
       }
       LOG.debug("Webhook delivery {} for generation {} stored ({} {})", deliveryId, row.getString("id"), adapter.id(), outcome.rawStatus());
       rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(RECEIVED);
+      ctx.metrics().webhookRequest(adapter.id(), "stored");
       onStored.run();
     });
   }
@@ -189,6 +190,9 @@ final class WebhookIngest {
     if (rc.response().ended()) {
       return;
     }
+    String provider = rc.pathParam("provider");
+    ctx.metrics().webhookRequest(provider != null && ctx.providers().find(provider).isPresent() ? provider : "unknown",
+        refusal.status() == 503 ? "unavailable" : "refused_" + refusal.status());
     rc.response()
         .setStatusCode(refusal.status())
         .putHeader("Content-Type", "application/json")

@@ -121,6 +121,11 @@ public final class OrchConfig {
     return providerTimeout().plusSeconds(30);
   }
 
+  /** ORCH_LOG_FORMAT: {@code text} (the default) or {@code json}, one JSON object a line. */
+  public String logFormat() {
+    return get(Settings.LOG_FORMAT);
+  }
+
   /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */
   public ProviderSettings provider(ProviderSpec spec) {
     String id = spec.id();

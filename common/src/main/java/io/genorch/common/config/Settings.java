@@ -54,6 +54,8 @@ public final class Settings {
   public static final Setting<String> LOG_LEVEL = new Setting<>("ORCH_LOG_LEVEL", "INFO", "INFO",
       "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF", Settings::logLevel, UnaryOperator.identity(),
       "root log level (read by logback.xml)");
+  public static final Setting<String> LOG_FORMAT = new Setting<>("ORCH_LOG_FORMAT", "text", "text", "text or json",
+      Settings::logFormat, UnaryOperator.identity(), "text, or json: one JSON object a line (Logback's JsonEncoder)");
 
   // submission
   public static final Setting<Duration> SUBMIT_BACKOFF = millis("ORCH_SUBMIT_BACKOFF_MS", 2_000, 1,
@@ -122,7 +124,7 @@ public final class Settings {
   /** Every setting, in the order of the README table and {@code --help}. */
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
-      CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL,
+      CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL, LOG_FORMAT,
       SUBMIT_BACKOFF, SUBMIT_BACKOFF_CAP, SUBMIT_MAX_ATTEMPTS, SUBMIT_SWEEP, SUBMIT_BATCH_SIZE,
       CALLBACK_SWEEP, CALLBACK_TIMEOUT, CALLBACK_RETRY_BASE, CALLBACK_RETRY_CAP, CALLBACK_RETRY_FOR,
       CALLBACK_BATCH_SIZE,
@@ -250,6 +252,13 @@ public final class Settings {
     String uri = v.startsWith("jdbc:") ? v.substring(5) : v;
     if (!uri.startsWith("postgresql://") && !uri.startsWith("postgres://")) {
       throw new IllegalArgumentException("not a postgresql:// URL");
+    }
+    return v;
+  }
+
+  private static String logFormat(String v) {
+    if (!v.equals("text") && !v.equals("json")) {
+      throw new IllegalArgumentException("not a log format");
     }
     return v;
   }

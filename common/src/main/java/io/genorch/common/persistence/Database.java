@@ -42,7 +42,8 @@ public final class Database implements AutoCloseable {
 
   private static Database embedded(OrchConfig config) {
     EmbeddedDatabase db = EmbeddedDatabase.start(config.dataDir().resolve("postgres"));
-    LOG.warn(
+    // the documented way to try the service, so information rather than a warning on every such start
+    LOG.info(
         "ORCH_PG_URL is not set: using the EMBEDDED PostgreSQL on 127.0.0.1:{} with its data in {}. It suits trying the"
             + " service, demos and one small instance. For production or several instances, point the service at a"
             + " real server: ORCH_PG_URL=postgresql://user:password@host:5432/database",

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Generations in PostgreSQL. Every status change goes through {@link #apply}, which runs the proposal through
@@ -40,10 +41,17 @@ public final class GenerationStore {
 
   private final Pool pool;
   private final EventBus eventBus;
+  private final Consumer<Generation> onAdvanced;
 
   public GenerationStore(Pool pool, EventBus eventBus) {
+    this(pool, eventBus, generation -> {});
+  }
+
+  /** @param onAdvanced told of every committed change of status (metrics, the log), after the event is published */
+  public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced) {
     this.pool = pool;
     this.eventBus = eventBus;
+    this.onAdvanced = onAdvanced;
   }
 
   public Pool pool() {
@@ -227,6 +235,7 @@ public final class GenerationStore {
         .onSuccess(applied -> {
           if (applied.event() != null) {
             eventBus.publish(Addresses.EVENTS, applied.event().toJson());
+            onAdvanced.accept(applied.after());
           }
         });
   }

@@ -75,4 +75,15 @@ final class Sql {
 
   static final String PRUNE_RATE_WINDOWS =
       "DELETE FROM provider_rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 hour'";
+
+  /**
+   * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the
+   * cost follows the backlog, not the table.
+   */
+  static final String BACKLOG =
+      "SELECT (SELECT count(*) FROM generations WHERE status = 'queued') AS queued,"
+          + " (SELECT count(*) FROM generations WHERE status IN ('submitted','processing') AND next_check_at <= now()) AS overdue,"
+          + " (SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()) AS deliveries_due,"
+          + " (SELECT count(*) FROM client_callbacks WHERE delivered_at IS NULL AND gave_up_at IS NULL"
+          + " AND next_attempt_at <= now()) AS callbacks_due";
 }

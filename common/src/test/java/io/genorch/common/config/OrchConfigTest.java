@@ -170,4 +170,12 @@ class OrchConfigTest {
     assertFalse(none.demo());
     assertEquals(16, none.pgPoolSize());
   }
+
+  @Test
+  void logFormatIsTextUnlessJsonAndAnythingElseNamesTheVariable() {
+    assertEquals("text", OrchConfig.of(Map.of()).logFormat());
+    assertEquals("json", OrchConfig.of(Map.of("ORCH_LOG_FORMAT", "json")).logFormat());
+    assertEquals(List.of("ORCH_LOG_FORMAT=xml is not valid: expected text or json"),
+        refused(Map.of("ORCH_LOG_FORMAT", "xml")).problems());
+  }
 }

@@ -178,6 +178,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
   private Future<Void> settle(String eventId, String generationId, int attempt, OffsetDateTime createdAt,
       Integer status, String error) {
     if (status != null && status / 100 == 2) {
+      ctx.metrics().clientCallback("delivered");
       return ctx.pool().preparedQuery(ClientCallbackSql.MARK_DELIVERED).execute(Tuple.of(eventId, status))
           .compose(v -> ctx.store().recordEvent(generationId, "callback_delivered",
               new JsonObject().put("eventId", eventId).put("attempt", attempt).put("status", status)));
@@ -188,6 +189,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
       return giveUp(eventId, generationId, attempt, status, reason);
     }
     Duration wait = backoff(attempt);
+    ctx.metrics().clientCallback("failed");
     return ctx.pool().preparedQuery(ClientCallbackSql.RESCHEDULE)
         .execute(Tuple.of(eventId, wait.toMillis() / 1000.0, status, reason))
         .compose(v -> ctx.store().recordEvent(generationId, "callback_failed",
@@ -196,6 +198,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
 
   private Future<Void> giveUp(String eventId, String generationId, int attempt, Integer status, String reason) {
     LOG.warn("Client callback {} for {} given up after attempt {}: {}", eventId, generationId, attempt, reason);
+    ctx.metrics().clientCallback("gave_up");
     return ctx.pool().preparedQuery(ClientCallbackSql.GIVE_UP).execute(Tuple.of(eventId, status, reason))
         .compose(v -> ctx.store().recordEvent(generationId, "callback_failed",
             failureDetail(eventId, attempt, status, reason).put("gaveUp", true)));
