@@ -143,6 +143,12 @@ class ClientInputTest {
   }
 
   @Test
+  void onlyStandardJsonIsRead() {
+    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\" /* a comment */")), 400, "invalid_request", "body");
+    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"") + " {}"), 400, "invalid_request", "body");
+  }
+
+  @Test
   void anIdempotencyKeyWithNulIsRefused() {
     RawHttp.Response r = RawHttp.postJson(apiPort, "/v1/generations",
         bodyWithPrompt("\"a\"").getBytes(StandardCharsets.UTF_8), AUTH, "Idempotency-Key: a\u0000b");
