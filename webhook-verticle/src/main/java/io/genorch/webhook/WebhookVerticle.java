@@ -1,7 +1,9 @@
 package io.genorch.webhook;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.common.http.InvalidRequests;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -53,9 +55,11 @@ public final class WebhookVerticle extends VerticleBase {
       router.post(path).handler(body).handler(ingest::accept).failureHandler(ingest::failure);
     }
     router.route().failureHandler(ingest::failure);
-    for (int status : new int[] {400, 404, 405, 413}) {
+    for (int status : new int[] {404, 405, 413}) {
       router.errorHandler(status, ingest::failure);
     }
+    // the router's own 400: a path that does not decode (a malformed percent-escape), found before any route runs
+    router.errorHandler(400, rc -> WebhookRefusal.invalid("the request could not be read").answer(rc.response()));
 
     ctx.providerSettings().values().forEach(s -> {
       if (s.confirmWebhooks() || ingest.allowlist(s.id()).restricts()) {
@@ -63,8 +67,9 @@ public final class WebhookVerticle extends VerticleBase {
       }
     });
     // this port faces the internet: connections that go quiet are closed, and a request has 30 s to arrive whole
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60))
-        .requestHandler(router)
+    HttpServer http = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60))
+        .requestHandler(router);
+    return InvalidRequests.answerAsJson(http)
         .listen(port)
         .onSuccess(server -> {
           actualPort = server.actualPort();

@@ -77,6 +77,17 @@ public final class TestDatabase implements AutoCloseable {
     return server().connect(name);
   }
 
+  /** A database outage as the service sees it: new connections are refused and the open ones are ended. */
+  public void refuseConnections() {
+    server().execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+    server().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+  }
+
+  /** Ends the outage {@link #refuseConnections()} began. */
+  public void allowConnections() {
+    server().execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+  }
+
   @Override
   public void close() {
     server().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");

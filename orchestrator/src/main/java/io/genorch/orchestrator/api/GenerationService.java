@@ -12,6 +12,8 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -82,6 +84,9 @@ public final class GenerationService {
   }
 
   public Future<Generation> get(String id) {
+    if (!ClientJson.isStorable(id)) {
+      return Future.failedFuture(ApiException.notFound("no generation with this id"));
+    }
     return store.find(id).compose(g -> g
         .map(Future::succeededFuture)
         .orElseGet(() -> Future.failedFuture(ApiException.notFound("no generation " + id))));
@@ -112,6 +117,9 @@ public final class GenerationService {
   }
 
   public Future<JsonObject> timeline(String id) {
+    if (!ClientJson.isStorable(id)) {
+      return Future.failedFuture(ApiException.notFound("no generation with this id"));
+    }
     return store.timeline(id).compose(entries -> entries
         .map(list -> {
           JsonArray data = new JsonArray();
@@ -168,11 +176,13 @@ public final class GenerationService {
 
   private static String decodeCursor(String cursor) {
     try {
-      String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (id.startsWith("gen_")) {
+      String id = StandardCharsets.UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(Base64.getUrlDecoder().decode(cursor)))
+          .toString();
+      if (id.startsWith("gen_") && ClientJson.isStorable(id)) {
         return id;
       }
-    } catch (IllegalArgumentException ignored) {
+    } catch (IllegalArgumentException | CharacterCodingException ignored) {
       // reported below
     }
     throw ApiException.invalid("cursor", "cursor is not one this service handed out");

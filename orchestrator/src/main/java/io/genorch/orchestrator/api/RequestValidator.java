@@ -39,6 +39,7 @@ public final class RequestValidator {
 
   /** @param extraFields fields the transport adds to the body (the event bus's idempotencyKey) */
   public GenerationRequest validate(JsonObject body, Set<String> extraFields) {
+    ClientJson.requireStorable(body);
     for (String name : body.fieldNames()) {
       if (!FIELDS.contains(name) && !extraFields.contains(name)) {
         throw ApiException.invalid(name, "unknown field '" + name + "'");
