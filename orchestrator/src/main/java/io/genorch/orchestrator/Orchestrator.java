@@ -10,6 +10,7 @@ import io.genorch.orchestrator.api.ApiVerticle;
 import io.genorch.orchestrator.api.GenerationBusVerticle;
 import io.genorch.orchestrator.api.GenerationService;
 import io.genorch.orchestrator.api.RequestValidator;
+import io.genorch.orchestrator.secrets.ServiceSecrets;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.webhook.WebhookVerticle;
 import io.genorch.simulator.SimulatorOptions;
@@ -21,9 +22,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,23 +56,26 @@ public final class Orchestrator {
   }
 
   /**
-   * Opens (and migrates) the database before Vert.x starts, since both block, then deploys the verticles. In demo
+   * Opens (and migrates) the database and settles the API keys and callback secret (stored there when generated)
+   * before Vert.x starts, since all three block, then deploys the verticles. In demo
    * mode the provider simulator runs in this process and every provider points at it.
    */
   public static Future<Orchestrator> start(OrchConfig initialConfig) {
-    OrchConfig config = withGeneratedSecrets(initialConfig);
-    if (config.demo() && config.pgUrl().isPresent()) {
+    if (initialConfig.demo() && initialConfig.pgUrl().isPresent()) {
       // the simulator knows none of a real deployment's tasks: polling them would fail them as not found
       LOG.warn("DEMO MODE with ORCH_PG_URL: generations in that database are served by the simulator; use a database"
           + " of its own for demos, never one that holds real work");
     }
-    Database database = Database.open(config);
+    Database database = Database.open(initialConfig);
+    ServiceSecrets secrets;
     try {
       database.migrate();
+      secrets = ServiceSecrets.resolve(database, initialConfig);
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
+    OrchConfig config = initialConfig.with(Map.of("ORCH_CALLBACK_SECRET", secrets.callbackSecret()));
     Vertx vertx = createVertx(config);
     Future<ProviderSimulator> simulator = config.demo()
         ? ProviderSimulator.start(vertx, SimulatorOptions.defaults().withTimeScale(0.05))
@@ -81,7 +83,7 @@ public final class Orchestrator {
     return simulator.compose(sim -> {
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config));
       ServiceContext c = ServiceContext.create(vertx, database, effective);
-      ApiKeys apiKeys = new ApiKeys(effective.apiKeys());
+      ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), effective.callbackAllowPrivate()), c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
@@ -120,22 +122,6 @@ public final class Orchestrator {
     return builder.build();
   }
 
-  /** API keys and the callback secret are never left empty: generated once and logged, so a start is never open. */
-  private static OrchConfig withGeneratedSecrets(OrchConfig config) {
-    Map<String, String> generated = new HashMap<>();
-    if (config.apiKeys().isEmpty()) {
-      String key = "gk_" + randomToken(24);
-      generated.put("ORCH_API_KEYS", key);
-      LOG.warn("ORCH_API_KEYS is not set; generated this API key for this run (set ORCH_API_KEYS to choose your own): {}", key);
-    }
-    if (config.get("ORCH_CALLBACK_SECRET").isEmpty()) {
-      String secret = "whsec_" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
-      generated.put("ORCH_CALLBACK_SECRET", secret);
-      LOG.warn("ORCH_CALLBACK_SECRET is not set; generated this client-callback signing secret for this run: {}", secret);
-    }
-    return generated.isEmpty() ? config : config.with(generated);
-  }
-
   private static Map<String, String> demoSettings(ProviderSimulator sim, OrchConfig config) {
     Map<String, String> demo = new HashMap<>();
     for (String provider : ProviderSimulator.PROVIDERS) {
@@ -154,12 +140,6 @@ public final class Orchestrator {
   private static void logProviders(ServiceContext c) {
     c.providerSettings().values().forEach(s -> LOG.info("Provider {}: {}", s.id(),
         s.enabled() ? "enabled at " + s.baseUrl() : "disabled (set ORCH_PROVIDER_" + ProviderSettings.envId(s.id()) + "_API_KEY)"));
-  }
-
-  private static String randomToken(int bytes) {
-    byte[] b = new byte[bytes];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   public int httpPort() {
