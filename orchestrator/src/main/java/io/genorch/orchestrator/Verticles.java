@@ -9,7 +9,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 
-/** The background verticles: submission to providers, webhook ingestion, and reconciliation by polling, client callbacks. */
+/**
+ * The background verticles: submission to providers, webhook ingestion, reconciliation by polling, client callbacks,
+ * and retention.
+ */
 final class Verticles {
 
   private Verticles() {}
@@ -19,6 +22,7 @@ final class Verticles {
         vertx.deployVerticle(new SubmissionVerticle(c)),
         vertx.deployVerticle(webhook),
         vertx.deployVerticle(new PollerVerticle(c)),
-        vertx.deployVerticle(new ClientCallbackVerticle(c)));
+        vertx.deployVerticle(new ClientCallbackVerticle(c)),
+        vertx.deployVerticle(new RetentionVerticle(c)));
   }
 }

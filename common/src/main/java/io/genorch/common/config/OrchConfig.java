@@ -100,6 +100,35 @@ public final class OrchConfig {
     return getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
   }
 
+  /** Processed provider webhook deliveries (raw bodies up to 1 MiB) older than this are deleted; zero keeps them. */
+  public Duration webhookDeliveryRetention() {
+    return Duration.ofDays(nonNegative("ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS", 30));
+  }
+
+  /** An Idempotency-Key older than this is forgotten (a repeat then creates a new generation); zero keeps them. */
+  public Duration idempotencyKeyRetention() {
+    return Duration.ofHours(nonNegative("ORCH_RETENTION_IDEMPOTENCY_KEYS_HOURS", 24));
+  }
+
+  /** Lifecycle events (GET /v1/events) older than this are deleted once no callback still needs them; zero keeps them. */
+  public Duration lifecycleEventRetention() {
+    return Duration.ofDays(nonNegative("ORCH_RETENTION_LIFECYCLE_EVENTS_DAYS", 30));
+  }
+
+  /** How often each instance runs the retention job. */
+  public Duration retentionInterval() {
+    return Duration.ofSeconds(positive("ORCH_RETENTION_INTERVAL_S", 300));
+  }
+
+  /** Rows one retention statement deletes at most: small, so no statement holds locks or writes WAL for long. */
+  public int retentionBatchSize() {
+    long size = positive("ORCH_RETENTION_BATCH_SIZE", 500);
+    if (size > 100_000) {
+      throw new IllegalArgumentException("ORCH_RETENTION_BATCH_SIZE must be at most 100000, got " + size);
+    }
+    return (int) size;
+  }
+
   public ProviderSettings provider(ProviderSpec spec) {
     String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
     String baseUrl = get(prefix + "BASE_URL").orElse(spec.defaultBaseUrl());
@@ -130,6 +159,22 @@ public final class OrchConfig {
       out.put(k, secret ? "****" : env.get(k));
     });
     return out;
+  }
+
+  private long nonNegative(String name, long fallback) {
+    long value = getLong(name, fallback);
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be 0 or more, got " + value);
+    }
+    return value;
+  }
+
+  private long positive(String name, long fallback) {
+    long value = getLong(name, fallback);
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be more than 0, got " + value);
+    }
+    return value;
   }
 
   private static List<String> splitList(String value) {
