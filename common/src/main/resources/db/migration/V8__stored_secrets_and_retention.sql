@@ -8,7 +8,8 @@ CREATE TABLE service_secrets (
 );
 
 -- Retention (RetentionJob): each table's old rows are found by age through these, a small batch at a time.
-CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
+-- only processed deliveries may go, so only they are in the index (an unprocessed one is pending work)
+CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at) WHERE processed_at IS NOT NULL;
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 CREATE INDEX lifecycle_events_occurred_idx ON lifecycle_events (occurred_at);
 -- a lifecycle event is removed only once its client callback is settled, and that callback row with it
