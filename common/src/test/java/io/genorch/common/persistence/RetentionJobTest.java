@@ -133,6 +133,19 @@ class RetentionJobTest {
   }
 
   @Test
+  void instancesRunningTheJobTogetherShareTheRowsWithoutError() throws Exception {
+    db.execute("INSERT INTO idempotency_keys (scope, key, request_hash, generation_id, created_at)"
+        + " SELECT 's', 'k' || i, '\\x00', 'gen_r', now() - interval '2 days' FROM generate_series(1, 200) i");
+    Future<Map<Kind, Long>> first = defaults(5).run();
+    Future<Map<Kind, Long>> second = defaults(5).run();
+
+    long deleted = await(first).get(Kind.IDEMPOTENCY_KEYS) + await(second).get(Kind.IDEMPOTENCY_KEYS);
+
+    assertEquals(200, deleted, "each row deleted once, by one of them");
+    assertEquals(0, db.count("SELECT count(*) FROM idempotency_keys"));
+  }
+
+  @Test
   void aZeroRetentionKeepsThatKindForever() throws Exception {
     delivery("old processed", OLD, true);
     event("evt_old", OLD);
