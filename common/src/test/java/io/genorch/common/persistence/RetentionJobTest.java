@@ -1,6 +1,7 @@
 package io.genorch.common.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.config.OrchConfig;
@@ -188,5 +189,16 @@ class RetentionJobTest {
     assertEquals(Duration.ofDays(30), config.webhookDeliveryRetention());
     assertEquals(Duration.ofHours(24), config.idempotencyKeyRetention());
     assertEquals(Duration.ofDays(30), config.lifecycleEventRetention());
+    assertEquals(500, config.retentionBatchSize());
+  }
+
+  @Test
+  void aNegativeAgeOrAnEmptyBatchIsRefusedNamingTheVariable() {
+    IllegalArgumentException age = assertThrows(IllegalArgumentException.class,
+        () -> OrchConfig.of(Map.of("ORCH_RETENTION_IDEMPOTENCY_KEYS_HOURS", "-1")).idempotencyKeyRetention());
+    assertTrue(age.getMessage().contains("ORCH_RETENTION_IDEMPOTENCY_KEYS_HOURS"), age.getMessage());
+    IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+        () -> OrchConfig.of(Map.of("ORCH_RETENTION_BATCH_SIZE", "0")).retentionBatchSize());
+    assertTrue(batch.getMessage().contains("ORCH_RETENTION_BATCH_SIZE"), batch.getMessage());
   }
 }
