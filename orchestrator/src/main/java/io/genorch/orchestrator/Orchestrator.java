@@ -17,6 +17,7 @@ import io.genorch.orchestrator.api.ApiVerticle;
 import io.genorch.orchestrator.api.GenerationBusVerticle;
 import io.genorch.orchestrator.api.GenerationService;
 import io.genorch.orchestrator.api.RequestValidator;
+import io.genorch.orchestrator.secrets.ServiceSecrets;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.webhook.WebhookVerticle;
 import io.genorch.simulator.SimulatorOptions;
@@ -30,9 +31,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,8 @@ public final class Orchestrator {
   }
 
   /**
-   * Opens (and migrates) the database before Vert.x starts, since both block, then deploys the verticles. In demo
+   * Opens (and migrates) the database and settles the API keys and callback secret (stored there when generated)
+   * before Vert.x starts, since all three block, then deploys the verticles. In demo
    * mode the provider simulator runs in this process and every provider points at it.
    */
   public static Future<Orchestrator> start(OrchConfig initialConfig) {
@@ -79,23 +79,25 @@ public final class Orchestrator {
     initialConfig.unknownVariables(Providers.all().ids()).forEach(name -> LOG.warn(
         "{} is set but is no setting of this service (misspelled?); it is ignored. The settings are listed by --help",
         name));
-    OrchConfig config = withGeneratedSecrets(initialConfig);
-    ApiOptions apiOptions = ApiOptions.from(config);
+    ApiOptions apiOptions = ApiOptions.from(initialConfig);
     Ports.requireFree(Settings.HTTP_PORT, apiOptions.port());
-    int webhookPort = config.webhookPort();
+    int webhookPort = initialConfig.webhookPort();
     Ports.requireFree(Settings.WEBHOOK_PORT, webhookPort);
-    if (config.demo() && config.pgUrl().isPresent()) {
+    if (initialConfig.demo() && initialConfig.pgUrl().isPresent()) {
       // the simulator knows none of a real deployment's tasks: polling them would fail them as not found
       LOG.warn("DEMO MODE with ORCH_PG_URL: generations in that database are served by the simulator; use a database"
           + " of its own for demos, never one that holds real work");
     }
-    Database database = Database.open(config);
+    Database database = Database.open(initialConfig);
+    ServiceSecrets secrets;
     try {
       database.migrate();
+      secrets = ServiceSecrets.resolve(database, initialConfig);
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
+    OrchConfig config = initialConfig.with(Map.of(Settings.CALLBACK_SECRET.name(), secrets.callbackSecret()));
     Vertx vertx = createVertx(apiOptions.metricsEnabled(), config.clustered());
     Future<ProviderSimulator> simulator = config.demo()
         ? ProviderSimulator.start(vertx, SimulatorOptions.defaults().withTimeScale(DEMO_TIME_SCALE).withAdoptUnknownTasks(true))
@@ -109,7 +111,7 @@ public final class Orchestrator {
         c.metrics().refreshBacklog(vertx, c.pool());
       }
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
-      ApiKeys apiKeys = new ApiKeys(apiOptions.apiKeys());
+      ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), callbackOptions.allowPrivate()), c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
@@ -158,22 +160,6 @@ public final class Orchestrator {
           .toCompletionStage().toCompletableFuture().join();
     }
     return builder.build();
-  }
-
-  /** API keys and the callback secret are never left empty: generated once and logged, so a start is never open. */
-  private static OrchConfig withGeneratedSecrets(OrchConfig config) {
-    Map<String, String> generated = new HashMap<>();
-    if (config.apiKeys().isEmpty()) {
-      String key = "gk_" + randomToken(24);
-      generated.put("ORCH_API_KEYS", key);
-      LOG.warn("ORCH_API_KEYS is not set; generated this API key for this run (set ORCH_API_KEYS to choose your own): {}", key);
-    }
-    if (config.callbackSecret().isEmpty()) {
-      String secret = "whsec_" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
-      generated.put("ORCH_CALLBACK_SECRET", secret);
-      LOG.warn("ORCH_CALLBACK_SECRET is not set; generated this client-callback signing secret for this run: {}", secret);
-    }
-    return generated.isEmpty() ? config : config.with(generated);
   }
 
   /**
@@ -234,12 +220,6 @@ public final class Orchestrator {
   private static void logProviders(ServiceContext c) {
     c.providerSettings().values().forEach(s -> LOG.info("Provider {}: {}", s.id(),
         s.enabled() ? "enabled at " + s.baseUrl() : "disabled (set ORCH_PROVIDER_" + ProviderSettings.envId(s.id()) + "_API_KEY)"));
-  }
-
-  private static String randomToken(int bytes) {
-    byte[] b = new byte[bytes];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   public int httpPort() {

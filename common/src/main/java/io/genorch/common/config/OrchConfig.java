@@ -126,6 +126,31 @@ public final class OrchConfig {
     return get(Settings.LOG_FORMAT);
   }
 
+  /** Processed provider webhook deliveries (raw bodies up to 1 MiB) older than this are deleted; zero keeps them. */
+  public Duration webhookDeliveryRetention() {
+    return Duration.ofDays(get(Settings.RETENTION_WEBHOOK_DELIVERIES_DAYS));
+  }
+
+  /** An Idempotency-Key older than this is forgotten (a repeat then creates a new generation); zero keeps them. */
+  public Duration idempotencyKeyRetention() {
+    return Duration.ofHours(get(Settings.RETENTION_IDEMPOTENCY_KEYS_HOURS));
+  }
+
+  /** Lifecycle events (GET /v1/events) older than this are deleted once no callback still needs them; zero keeps them. */
+  public Duration lifecycleEventRetention() {
+    return Duration.ofDays(get(Settings.RETENTION_LIFECYCLE_EVENTS_DAYS));
+  }
+
+  /** How often each instance runs the retention job. */
+  public Duration retentionInterval() {
+    return get(Settings.RETENTION_INTERVAL);
+  }
+
+  /** Rows one retention statement deletes at most: small, so no statement holds locks or writes WAL for long. */
+  public int retentionBatchSize() {
+    return get(Settings.RETENTION_BATCH_SIZE);
+  }
+
   /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */
   public ProviderSettings provider(ProviderSpec spec) {
     String id = spec.id();

@@ -122,6 +122,18 @@ public final class Settings {
       "take the webhook source address from Forwarded / X-Forwarded-For (only behind a proxy that sets them)");
 
   /** Every setting, in the order of the README table and {@code --help}. */
+  // retention (RetentionJob)
+  public static final Setting<Integer> RETENTION_WEBHOOK_DELIVERIES_DAYS = integer("ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS",
+      30, 0, 36_500, "processed webhook deliveries older than this many days are deleted; 0 keeps them");
+  public static final Setting<Integer> RETENTION_IDEMPOTENCY_KEYS_HOURS = integer("ORCH_RETENTION_IDEMPOTENCY_KEYS_HOURS",
+      24, 0, 876_000, "Idempotency-Keys older than this many hours are forgotten; 0 keeps them");
+  public static final Setting<Integer> RETENTION_LIFECYCLE_EVENTS_DAYS = integer("ORCH_RETENTION_LIFECYCLE_EVENTS_DAYS",
+      30, 0, 36_500, "lifecycle events older than this many days are deleted once no callback needs them; 0 keeps them");
+  public static final Setting<Duration> RETENTION_INTERVAL = seconds("ORCH_RETENTION_INTERVAL_S", 300, 1,
+      "how often each instance deletes expired rows");
+  public static final Setting<Integer> RETENTION_BATCH_SIZE = integer("ORCH_RETENTION_BATCH_SIZE", 500, 1, 100_000,
+      "rows one retention delete statement removes at most");
+
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
       CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL, LOG_FORMAT,
@@ -130,7 +142,9 @@ public final class Settings {
       CALLBACK_BATCH_SIZE,
       POLL_INTERVAL, POLL_BATCH_SIZE, POLL_LEASE, POLL_CONCURRENCY, POLL_BACKOFF, POLL_BACKOFF_CAP, POLL_GATE_RETRY,
       WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
-      WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED);
+      WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
+      RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
+      RETENTION_INTERVAL, RETENTION_BATCH_SIZE);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

@@ -86,4 +86,30 @@ final class Sql {
           + " (SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()) AS deliveries_due,"
           + " (SELECT count(*) FROM client_callbacks WHERE delivered_at IS NULL AND gave_up_at IS NULL"
           + " AND next_attempt_at <= now()) AS callbacks_due";
+
+  // Retention (RetentionJob): each statement deletes at most $2 rows older than $1 seconds, found through an index on
+  // their age (V8); rows another transaction holds are skipped, so instances running the job at once share it.
+
+  /** Only processed deliveries: one still due for processing is pending work, whatever its age. */
+  static final String DELETE_OLD_WEBHOOK_DELIVERIES =
+      "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+          + " WHERE received_at < now() - make_interval(secs => $1) AND processed_at IS NOT NULL"
+          + " LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  static final String DELETE_OLD_IDEMPOTENCY_KEYS =
+      "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key FROM idempotency_keys"
+          + " WHERE created_at < now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  /** A settled callback row goes with its event (the timeline keeps the attempts); a pending one is left alone. */
+  static final String DELETE_OLD_SETTLED_CALLBACKS =
+      "DELETE FROM client_callbacks WHERE event_id IN (SELECT event_id FROM client_callbacks"
+          + " WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < now() - make_interval(secs => $1)"
+          + " LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  /** An event a callback row still references (a callback not yet settled) stays: the sender reads its payload. */
+  static final String DELETE_OLD_LIFECYCLE_EVENTS =
+      "DELETE FROM lifecycle_events WHERE seq IN (SELECT e.seq FROM lifecycle_events e"
+          + " WHERE e.occurred_at < now() - make_interval(secs => $1)"
+          + " AND NOT EXISTS (SELECT 1 FROM client_callbacks c WHERE c.event_id = e.id)"
+          + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)";
 }
