@@ -10,6 +10,7 @@ import io.genorch.orchestrator.api.ApiVerticle;
 import io.genorch.orchestrator.api.GenerationBusVerticle;
 import io.genorch.orchestrator.api.GenerationService;
 import io.genorch.orchestrator.api.RequestValidator;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.webhook.WebhookVerticle;
 import io.genorch.simulator.SimulatorOptions;
@@ -83,7 +84,8 @@ public final class Orchestrator {
       ServiceContext c = ServiceContext.create(vertx, database, effective);
       ApiKeys apiKeys = new ApiKeys(effective.apiKeys());
       GenerationService service = new GenerationService(
-          c.store(), new RequestValidator(c.providers(), effective.callbackAllowPrivate()), c.providers(),
+          c.store(), new RequestValidator(c.providers()), new CallbackAddresses(vertx, effective.callbackAllowPrivate()),
+          c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, effective.httpPort(),
           effective.getBoolean("ORCH_METRICS_ENABLED", true), effective.getInt("ORCH_API_MAX_RPS", 0));
