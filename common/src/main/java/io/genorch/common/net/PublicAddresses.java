@@ -1,5 +1,6 @@
 package io.genorch.common.net;
 
+import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
@@ -88,7 +89,7 @@ public final class PublicAddresses {
   /** Only the canonical forms: dotted quads without leading zeros, IPv6 without zone, no prefixes or wildcards. */
   private static final IPAddressStringParameters CANONICAL = new IPAddressStringParameters.Builder()
       .allowEmpty(false).allowAll(false).allowPrefix(false).allowMask(false).allowSingleSegment(false)
-      .allowWildcardedSeparator(false)
+      .allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE)
       .getIPv4AddressParametersBuilder().allowLeadingZeros(false).allowUnlimitedLeadingZeros(false)
       .allow_inet_aton(false).allowWildcardedSeparator(false).getParentBuilder()
       .getIPv6AddressParametersBuilder().allowZone(false).allowWildcardedSeparator(false).allowBinary(false)
