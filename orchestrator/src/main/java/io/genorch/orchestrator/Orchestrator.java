@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
@@ -88,7 +89,8 @@ public final class Orchestrator {
           c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, effective.httpPort(),
-          effective.getBoolean("ORCH_METRICS_ENABLED", true), effective.getInt("ORCH_API_MAX_RPS", 0));
+          effective.getBoolean("ORCH_METRICS_ENABLED", true), effective.getInt("ORCH_API_MAX_RPS", 0),
+          ConnectionGuard.Limits.from(effective));
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
       WebhookVerticle webhook = new WebhookVerticle(c, effective.webhookPort());

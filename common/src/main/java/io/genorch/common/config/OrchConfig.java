@@ -79,6 +79,21 @@ public final class OrchConfig {
     return getInt("ORCH_WEBHOOK_PORT", 8081);
   }
 
+  /** Time a connection on either HTTP port has to deliver a request's headers (ORCH_HTTP_HEADER_TIMEOUT_MS). */
+  public Duration httpHeaderTimeout() {
+    return Duration.ofMillis(getLong("ORCH_HTTP_HEADER_TIMEOUT_MS", 10_000));
+  }
+
+  /** Time a request on either HTTP port has to deliver its body once its headers arrived (ORCH_HTTP_BODY_TIMEOUT_MS). */
+  public Duration httpBodyTimeout() {
+    return Duration.ofMillis(getLong("ORCH_HTTP_BODY_TIMEOUT_MS", 30_000));
+  }
+
+  /** Open connections allowed on each HTTP port; more are closed as they open (ORCH_HTTP_MAX_CONNECTIONS). */
+  public int httpMaxConnections() {
+    return getInt("ORCH_HTTP_MAX_CONNECTIONS", 1_000);
+  }
+
   public String publicWebhookBaseUrl() {
     String base = get("ORCH_PUBLIC_WEBHOOK_BASE_URL", DEFAULT_WEBHOOK_BASE);
     return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;

@@ -1,7 +1,9 @@
 package io.genorch.orchestrator.api;
 
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.GenerationStore;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -29,11 +31,13 @@ public final class ApiVerticle extends VerticleBase {
   private final ClientRateLimit rateLimit;
   private final int port;
   private final boolean metricsEnabled;
+  private final ConnectionGuard.Limits connectionLimits;
   private int actualPort;
 
   /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
   public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
-      int maxRequestsPerSecond) {
+      int maxRequestsPerSecond, ConnectionGuard.Limits connectionLimits) {
+    this.connectionLimits = connectionLimits;
     this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
     this.store = store;
@@ -75,8 +79,10 @@ public final class ApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", "method not allowed here", null)));
     router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null)));
 
-    return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60)).requestHandler(router).listen(port).onSuccess(server -> {
-      actualPort = server.actualPort();
+    HttpServer server = ConnectionGuard.createServer(vertx, new HttpServerOptions().setIdleTimeout(60), connectionLimits,
+        "client API", router);
+    return server.listen(port).onSuccess(listening -> {
+      actualPort = listening.actualPort();
       LOG.info("Client API listening on port {}", actualPort);
     });
   }
