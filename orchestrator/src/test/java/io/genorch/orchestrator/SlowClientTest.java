@@ -141,6 +141,20 @@ class SlowClientTest {
     }
   }
 
+  @Test
+  void tricklingTheNextRequestsHeadersOnAKeptAliveConnectionIsCutOff() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", service.httpPort())) {
+      assertEquals("HTTP/1.1 200 OK", exchange(socket, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      long started = System.nanoTime();
+      Thread writer = trickle(socket, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertEquals("", readUntilClosed(socket, CLOSED_WITHIN_MS));
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(writer.isAlive(), "closed while the headers were still arriving");
+      assertTrue(tookMs < CLOSED_WITHIN_MS, "closed after " + tookMs + " ms");
+      writer.interrupt();
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"api", "webhook"})
   void connectionsAboveTheLimitAreClosedUntilOthersClose(String which) throws Exception {
