@@ -129,21 +129,6 @@ public final class PublicAddresses {
   }
 
   /**
-   * A host as written in a URL (IPv6 in brackets), checked without any lookup.
-   *
-   * @return why it is refused; empty for a public literal, and for a name (which is checked when resolved)
-   */
-  public static Optional<String> literalRefusal(String host) {
-    Optional<IPAddress> literal;
-    try {
-      literal = literal(host);
-    } catch (NotPublicException e) {
-      return Optional.of(e.getMessage());
-    }
-    return literal.filter(ip -> !isPublic(ip)).map(ip -> refusal(host, ip));
-  }
-
-  /**
    * The addresses to connect to for {@code host}, all of them public: the literal itself, or every address the name
    * resolves to. Blocking when {@code host} is a name.
    *

@@ -84,14 +84,6 @@ class PublicAddressesTest {
   }
 
   @Test
-  void literalsAreJudgedWithoutLookingAnythingUp() {
-    assertTrue(PublicAddresses.literalRefusal("0x7f000001").isPresent());
-    assertTrue(PublicAddresses.literalRefusal("[::ffff:10.0.0.1]").isPresent());
-    assertTrue(PublicAddresses.literalRefusal("8.8.8.8").isEmpty());
-    assertTrue(PublicAddresses.literalRefusal("internal.example.com").isEmpty(), "a name is checked when resolved");
-  }
-
-  @Test
   void resolvedAddressesAreJudgedLikeLiterals() throws Exception {
     assertTrue(PublicAddresses.isPublic(InetAddress.getByName("8.8.8.8")));
     assertTrue(!PublicAddresses.isPublic(InetAddress.getByName("100.64.0.1")));
