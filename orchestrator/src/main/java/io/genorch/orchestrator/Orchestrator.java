@@ -8,6 +8,7 @@ import io.genorch.common.config.Settings;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.metrics.GenorchMetrics;
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
@@ -18,6 +19,7 @@ import io.genorch.orchestrator.api.GenerationBusVerticle;
 import io.genorch.orchestrator.api.GenerationService;
 import io.genorch.orchestrator.api.RequestValidator;
 import io.genorch.orchestrator.secrets.ServiceSecrets;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.webhook.WebhookVerticle;
 import io.genorch.simulator.SimulatorOptions;
@@ -113,10 +115,11 @@ public final class Orchestrator {
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
       ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
       GenerationService service = new GenerationService(
-          c.store(), new RequestValidator(c.providers(), callbackOptions.allowPrivate()), c.providers(),
+          c.store(), new RequestValidator(c.providers()), new CallbackAddresses(vertx, callbackOptions.allowPrivate()),
+          c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
-          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond());
+          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective));
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
       WebhookVerticle webhook = new WebhookVerticle(c, webhookPort);

@@ -2,6 +2,7 @@ package io.genorch.webhook;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.http.InvalidRequests;
+import io.genorch.common.http.ConnectionGuard;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.VerticleBase;
@@ -66,13 +67,14 @@ public final class WebhookVerticle extends VerticleBase {
         LOG.info("Webhooks of {}: confirm={} allowed sources={}", s.id(), s.confirmWebhooks(), ingest.allowlist(s.id()));
       }
     });
-    // this port faces the internet: connections that go quiet are closed, and a request has 30 s to arrive whole
-    HttpServer http = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60))
-        .requestHandler(router);
+    // this port faces the internet: connections that go quiet are closed, slow headers and bodies are cut short
+    // and the number of connections is bounded (ConnectionGuard)
+    HttpServer http = ConnectionGuard.createServer(vertx, new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60),
+            ConnectionGuard.Limits.from(ctx.config()), "webhook", router);
     return InvalidRequests.answerAsJson(http)
         .listen(port)
-        .onSuccess(server -> {
-          actualPort = server.actualPort();
+        .onSuccess(listening -> {
+          actualPort = listening.actualPort();
           if (options.processDeliveries()) {
             worker.start();
           }

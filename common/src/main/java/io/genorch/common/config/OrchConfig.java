@@ -76,6 +76,21 @@ public final class OrchConfig {
     return get(Settings.WEBHOOK_PORT);
   }
 
+  /** Time a connection on either HTTP port has to deliver a request's headers (ORCH_HTTP_HEADER_TIMEOUT_MS). */
+  public Duration httpHeaderTimeout() {
+    return get(Settings.HTTP_HEADER_TIMEOUT);
+  }
+
+  /** Time a request on either HTTP port has to deliver its body once its headers arrived (ORCH_HTTP_BODY_TIMEOUT_MS). */
+  public Duration httpBodyTimeout() {
+    return get(Settings.HTTP_BODY_TIMEOUT);
+  }
+
+  /** Open connections allowed on each HTTP port; more are closed as they open (ORCH_HTTP_MAX_CONNECTIONS). */
+  public int httpMaxConnections() {
+    return get(Settings.HTTP_MAX_CONNECTIONS);
+  }
+
   public String publicWebhookBaseUrl() {
     return get(Settings.PUBLIC_WEBHOOK_BASE_URL);
   }

@@ -122,6 +122,14 @@ public final class Settings {
       "take the webhook source address from Forwarded / X-Forwarded-For (only behind a proxy that sets them)");
 
   /** Every setting, in the order of the README table and {@code --help}. */
+  // both HTTP ports (ConnectionGuard)
+  public static final Setting<Duration> HTTP_HEADER_TIMEOUT = millis("ORCH_HTTP_HEADER_TIMEOUT_MS", 10_000, 1,
+      "time a connection has to send a request's headers (also how long an idle keep-alive connection stays open)");
+  public static final Setting<Duration> HTTP_BODY_TIMEOUT = millis("ORCH_HTTP_BODY_TIMEOUT_MS", 30_000, 1,
+      "time a request has to send its whole body once its headers arrived; then 408");
+  public static final Setting<Integer> HTTP_MAX_CONNECTIONS = integer("ORCH_HTTP_MAX_CONNECTIONS", 1_000, 1, 1_000_000,
+      "open connections allowed on each HTTP port");
+
   // retention (RetentionJob)
   public static final Setting<Integer> RETENTION_WEBHOOK_DELIVERIES_DAYS = integer("ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS",
       30, 0, 36_500, "processed webhook deliveries older than this many days are deleted; 0 keeps them");
@@ -144,7 +152,7 @@ public final class Settings {
       WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
-      RETENTION_INTERVAL, RETENTION_BATCH_SIZE);
+      RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

@@ -1,5 +1,6 @@
 package io.genorch.orchestrator.api;
 
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.http.InvalidRequests;
 import io.vertx.core.Future;
@@ -32,12 +33,14 @@ public final class ApiVerticle extends VerticleBase {
   private final ClientRateLimit rateLimit;
   private final int port;
   private final boolean metricsEnabled;
+  private final ConnectionGuard.Limits connectionLimits;
   private int actualPort;
   private FaultLog faults;
 
   /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
   public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
-      int maxRequestsPerSecond) {
+      int maxRequestsPerSecond, ConnectionGuard.Limits connectionLimits) {
+    this.connectionLimits = connectionLimits;
     this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
     this.store = store;
@@ -81,9 +84,10 @@ public final class ApiVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null)));
     faults = new FaultLog(vertx, store);
 
-    HttpServer http = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60)).requestHandler(router);
-    return InvalidRequests.answerAsJson(http).listen(port).onSuccess(server -> {
-      actualPort = server.actualPort();
+    HttpServer server = ConnectionGuard.createServer(vertx, new HttpServerOptions().setIdleTimeout(60), connectionLimits,
+        "client API", router);
+    return InvalidRequests.answerAsJson(server).listen(port).onSuccess(listening -> {
+      actualPort = listening.actualPort();
       LOG.info("Client API listening on port {}", actualPort);
     });
   }

@@ -5,15 +5,19 @@ import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.net.PublicAddresses;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.persistence.GenerationStore.IdempotencyKey;
 import io.genorch.common.provider.Providers;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -35,12 +39,14 @@ public final class GenerationService {
   private final Providers providers;
   private final Predicate<String> providerEnabled;
   private final EventBus eventBus;
+  private final CallbackAddresses callbackAddresses;
 
   public GenerationService(
-      GenerationStore store, RequestValidator validator, Providers providers, Predicate<String> providerEnabled,
-      EventBus eventBus) {
+      GenerationStore store, RequestValidator validator, CallbackAddresses callbackAddresses, Providers providers,
+      Predicate<String> providerEnabled, EventBus eventBus) {
     this.store = store;
     this.validator = validator;
+    this.callbackAddresses = callbackAddresses;
     this.providers = providers;
     this.providerEnabled = providerEnabled;
     this.eventBus = eventBus;
@@ -71,7 +77,9 @@ public final class GenerationService {
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
-    return store.create(request, key)
+    IdempotencyKey idempotency = key;
+    return checkCallbackDestination(request.callbackUrl())
+        .compose(checked -> store.create(request, idempotency))
         .recover(err -> Future.failedFuture(err instanceof GenerationStore.IdempotencyConflictException
             ? new ApiException(409, "idempotency_conflict", err.getMessage(), null)
             : err))
@@ -81,6 +89,23 @@ public final class GenerationService {
           }
           return new Accepted(created.generation(), created.replayed());
         });
+  }
+
+  /**
+   * Refuses a callback URL whose host is not a public address or whose name does not resolve, or resolves to any
+   * address that is not public, now, rather than accepting a generation whose callback can never be delivered.
+   */
+  private Future<Void> checkCallbackDestination(String callbackUrl) {
+    if (callbackUrl == null) {
+      return Future.succeededFuture();
+    }
+    String host = URI.create(callbackUrl).getHost();
+    return callbackAddresses.resolve(host).<Void>mapEmpty().recover(err -> Future.failedFuture(
+        err instanceof PublicAddresses.NotPublicException
+            ? ApiException.invalid("callbackUrl", "callbackUrl must point to a public address: " + err.getMessage())
+            : err instanceof UnknownHostException
+                ? ApiException.invalid("callbackUrl", "callbackUrl host " + host + " does not resolve")
+                : err));
   }
 
   public Future<Generation> get(String id) {

@@ -6,7 +6,6 @@ import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.provider.Providers;
 import io.vertx.core.json.JsonObject;
-import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -30,11 +29,9 @@ public final class RequestValidator {
       "provider", "model", "prompt", "imageUrl", "aspectRatio", "durationSeconds", "options", "callbackUrl", "metadata");
 
   private final Providers providers;
-  private final boolean allowPrivateCallbacks;
 
-  public RequestValidator(Providers providers, boolean allowPrivateCallbacks) {
+  public RequestValidator(Providers providers) {
     this.providers = providers;
-    this.allowPrivateCallbacks = allowPrivateCallbacks;
   }
 
   /** @param extraFields fields the transport adds to the body (the event bus's idempotencyKey) */
@@ -67,11 +64,7 @@ public final class RequestValidator {
     JsonObject options = optionalObject(body, "options");
     String callbackUrl = optionalString(body, "callbackUrl");
     if (callbackUrl != null) {
-      requireHttpUrl("callbackUrl", callbackUrl);
-      if (!allowPrivateCallbacks && CallbackAddresses.isPrivateHost(URI.create(callbackUrl).getHost())) {
-        throw ApiException.invalid("callbackUrl",
-            "callbackUrl must not point to a loopback, private, link-local or metadata address");
-      }
+      requireHttpUrl("callbackUrl", callbackUrl); // its destination is checked by GenerationService, resolving names
     }
     JsonObject metadata = optionalObject(body, "metadata");
     if (metadata != null && metadata.encode().getBytes(StandardCharsets.UTF_8).length > MAX_METADATA_BYTES) {

@@ -3,6 +3,7 @@ package io.genorch.orchestrator.callbacks;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.net.PublicAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -45,6 +46,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
   private final Duration retryFor;
   private final int batchSize;
   private WebClient client;
+  private CallbackAddresses addresses;
   private boolean sweeping;
   private boolean sweepAgain;
 
@@ -62,6 +64,7 @@ public final class ClientCallbackVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    addresses = new CallbackAddresses(vertx, allowPrivate);
     client = WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch-callbacks").setFollowRedirects(false));
     vertx.setPeriodic(sweepInterval.toMillis(), t -> sweep());
     return vertx.eventBus().<JsonObject>localConsumer(Addresses.EVENTS, m -> {
@@ -150,18 +153,12 @@ public final class ClientCallbackVerticle extends VerticleBase {
     if (host == null) {
       return Future.succeededFuture(new Target(url, null, "callbackUrl has no host"));
     }
-    if (CallbackAddresses.isPrivateHost(host)) {
-      return Future.succeededFuture(new Target(url, null, "callbackUrl host " + host + " is a private address"));
-    }
     // a failed lookup fails this future: counted as a failed attempt and retried, nothing sent
-    return vertx.executeBlocking(() -> InetAddress.getAllByName(host), false).map(addresses -> {
-      for (InetAddress address : addresses) {
-        if (CallbackAddresses.isPrivate(address)) {
-          return new Target(url, null, "callbackUrl host " + host + " resolves to private address " + address.getHostAddress());
-        }
-      }
-      return new Target(pinnedUrl(uri, addresses[0]), host, null);
-    });
+    return addresses.resolve(host)
+        .map(resolved -> new Target(pinnedUrl(uri, resolved.get(0)), host, null))
+        .recover(err -> err instanceof PublicAddresses.NotPublicException
+            ? Future.succeededFuture(new Target(url, null, "callbackUrl refused: " + err.getMessage()))
+            : Future.failedFuture(err));
   }
 
   /**
