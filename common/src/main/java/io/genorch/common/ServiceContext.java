@@ -40,8 +40,10 @@ public record ServiceContext(
         WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
             new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
         Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)));
+    GenerationStore store = new GenerationStore(pool, vertx.eventBus());
+    store.sequencer().start(vertx);
     return new ServiceContext(
-        config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);
+        config, pool, store, providers, Map.copyOf(settings), gate, client);
   }
 
   public ProviderSettings settings(String providerId) {

@@ -40,10 +40,17 @@ public final class GenerationStore {
 
   private final Pool pool;
   private final EventBus eventBus;
+  private final LifecycleSequencer sequencer;
 
   public GenerationStore(Pool pool, EventBus eventBus) {
     this.pool = pool;
     this.eventBus = eventBus;
+    this.sequencer = new LifecycleSequencer(pool);
+  }
+
+  /** Positions committed lifecycle events for {@link #lifecycleEventsAfter}; started once per process. */
+  public LifecycleSequencer sequencer() {
+    return sequencer;
   }
 
   public Pool pool() {
@@ -194,13 +201,18 @@ public final class GenerationStore {
         }));
   }
 
-  /** Lifecycle events after {@code seq}, each as published plus its {@code seq}. */
+  /**
+   * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass runs first, so every
+   * event committed before this call is there; if the pass cannot run (another one hangs), what is positioned is
+   * still read: a later read gets the rest, after these.
+   */
   public Future<List<JsonObject>> lifecycleEventsAfter(long seq, int limit) {
-    return pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER).execute(Tuple.of(seq, limit)).map(rows -> {
-      List<JsonObject> events = new ArrayList<>();
-      rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
-      return events;
-    });
+    return sequencer.passBeforeRead().compose(v -> pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
+        .execute(Tuple.of(seq, limit)).map(rows -> {
+          List<JsonObject> events = new ArrayList<>();
+          rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
+          return events;
+        }));
   }
 
   /** Adds a timeline entry that changes nothing else (a retried submit, a check that learned nothing new). */
@@ -226,6 +238,7 @@ public final class GenerationStore {
             }))
         .onSuccess(applied -> {
           if (applied.event() != null) {
+            sequencer.wake();
             eventBus.publish(Addresses.EVENTS, applied.event().toJson());
           }
         });

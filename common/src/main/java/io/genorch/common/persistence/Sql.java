@@ -49,11 +49,39 @@ final class Sql {
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
 
-  /** The seq comes from the one-row counter, locked until commit, so seq order is commit order (V4). */
+  /** Inserted without a position: {@link LifecycleSequencer} gives it one once it is committed (V9). */
   static final String INSERT_LIFECYCLE_EVENT =
-      "WITH next AS (UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq)"
-          + " INSERT INTO lifecycle_events (seq, id, type, generation_id, occurred_at, payload)"
-          + " SELECT last_seq, $1, $2, $3, $4, $5 FROM next";
+      "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
+
+  /** One sequencer pass at a time, fleet-wide; held until the pass commits. */
+  static final String TRY_LOCK_SEQUENCER =
+      "SELECT pg_try_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0)) AS locked";
+
+  static final String LOCK_SEQUENCER =
+      "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))) l";
+
+  /** A reader's pass waits this long for another pass before it reads what is already positioned. */
+  static final String SEQUENCER_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
+
+  /**
+   * Positions up to $1 committed events after the highest seq, in the order of their transactions (a generation's
+   * transitions take its row lock in turn, so theirs rise in order). Runs in its own statement after the lock, so
+   * its snapshot sees the previous pass. An event whose tx is at or past this snapshot's xmax cannot be from this
+   * cluster (such a transaction's rows would be invisible): it was restored from another cluster's dump and
+   * happened before everything written here, so it goes first. Answers how many it positioned and how old the
+   * oldest of them was (the visibility lag).
+   */
+  static final String SEQUENCE_LIFECYCLE_EVENTS =
+      "WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS xmax),"
+          + " last AS (SELECT coalesce(max(seq), 0) AS seq FROM lifecycle_events WHERE seq IS NOT NULL),"
+          + " pending AS (SELECT e.id, row_number() OVER (ORDER BY e.tx >= h.xmax DESC, e.tx, e.id) AS n"
+          + "   FROM lifecycle_events e, horizon h WHERE e.seq IS NULL"
+          + "   ORDER BY e.tx >= h.xmax DESC, e.tx, e.id LIMIT $1),"
+          + " positioned AS (UPDATE lifecycle_events e SET seq = last.seq + pending.n FROM pending, last"
+          + "   WHERE e.id = pending.id RETURNING e.occurred_at)"
+          + " SELECT count(*) AS positioned,"
+          + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM positioned";
 
   static final String INSERT_CLIENT_CALLBACK =
       "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
