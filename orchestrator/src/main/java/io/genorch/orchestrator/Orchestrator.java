@@ -4,6 +4,7 @@ import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.persistence.Database;
+import io.genorch.common.persistence.LifecycleSequencer;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
 import io.genorch.orchestrator.api.ApiVerticle;
@@ -17,7 +18,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -81,6 +84,9 @@ public final class Orchestrator {
     return simulator.compose(sim -> {
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config));
       ServiceContext c = ServiceContext.create(vertx, database, effective);
+      if (effective.getBoolean("ORCH_METRICS_ENABLED", true)) {
+        registerLifecycleLag(c);
+      }
       ApiKeys apiKeys = new ApiKeys(effective.apiKeys());
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), effective.callbackAllowPrivate()), c.providers(),
@@ -118,6 +124,13 @@ public final class Orchestrator {
           .toCompletionStage().toCompletableFuture().join();
     }
     return builder.build();
+  }
+
+  /** How long committed lifecycle events wait for their position in GET /v1/events (docs/DESIGN.md). */
+  private static void registerLifecycleLag(ServiceContext c) {
+    Gauge.builder("genorch_lifecycle_visibility_lag_seconds", c.store().sequencer(), LifecycleSequencer::lagSeconds)
+        .description("Age of the oldest lifecycle event when the latest sequencer pass gave it its position")
+        .register(BackendRegistries.getDefaultNow());
   }
 
   /** API keys and the callback secret are never left empty: generated once and logged, so a start is never open. */
