@@ -25,7 +25,10 @@ final class Sql {
 
   static final String SELECT_GENERATION = "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = $1";
 
-  static final String SELECT_GENERATION_FOR_UPDATE = SELECT_GENERATION + " FOR UPDATE";
+  /** A transition's one read: the row, locked, with its schedule. */
+  static final String SELECT_GENERATION_FOR_TRANSITION =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at"
+          + " FROM generations WHERE id = $1 FOR UPDATE";
 
   static final String SELECT_GENERATION_BY_TOKEN =
       "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE webhook_token_hash = $1";
@@ -37,11 +40,7 @@ final class Sql {
   static final String UPDATE_GENERATION =
       "UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5, error = $6,"
           + " resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
-          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1"
-          + " RETURNING " + GENERATION_COLUMNS;
-
-  static final String SELECT_SCHEDULE =
-      "SELECT next_check_at, deadline_at, submit_state, next_submit_at FROM generations WHERE id = $1";
+          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1";
 
   static final String INSERT_TIMELINE_EVENT =
       "INSERT INTO generation_events (generation_id, type, detail) VALUES ($1, $2, $3)";
