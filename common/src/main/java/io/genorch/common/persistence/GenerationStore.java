@@ -252,17 +252,16 @@ public final class GenerationStore {
         });
   }
 
-  /** Stores a transition the state machine decided; answers the lifecycle event written, or null. */
+  /**
+   * Stores a transition the state machine decided, in one statement (lifecycle events are inserted without a
+   * position: {@link LifecycleSequencer} gives them one once committed); answers the lifecycle event, or null.
+   */
   private static Future<LifecycleEvent> write(SqlConnection conn, Transition t) {
     Generation after = t.after();
-    Future<Void> written = Future.succeededFuture();
-    for (Transition.Entry entry : t.timeline()) {
-      written = written.compose(v -> insertTimeline(conn, after.id(), entry.type(), entry.detail()));
-    }
-    if (!t.updatesGeneration()) {
-      return written.map(v -> null);
-    }
     Schedule schedule = t.schedule();
+    LifecycleEvent event = t.lifecycleEvent() ? LifecycleEvent.of(after) : null;
+    JsonArray timeline = new JsonArray();
+    t.timeline().forEach(e -> timeline.add(new JsonObject().put("type", e.type()).put("detail", e.detail())));
     Tuple params = Tuple.tuple()
         .addString(after.id())
         .addString(after.status().wire())
@@ -277,20 +276,15 @@ public final class GenerationStore {
         .addOffsetDateTime(utc(schedule.nextCheckAt()))
         .addOffsetDateTime(utc(schedule.deadlineAt()))
         .addString(schedule.submitState())
-        .addOffsetDateTime(utc(schedule.nextSubmitAt()));
-    written = written.compose(v -> conn.preparedQuery(Sql.UPDATE_GENERATION).execute(params)).mapEmpty();
-    if (!t.lifecycleEvent()) {
-      return written.map(v -> null);
-    }
-    LifecycleEvent event = LifecycleEvent.of(after);
-    return written
-        .compose(v -> conn.preparedQuery(Sql.INSERT_LIFECYCLE_EVENT).execute(Tuple.of(
-            event.id(), event.type(), after.id(), utc(event.occurredAt()), event.toJson())))
-        .compose(v -> t.clientCallback()
-            ? conn.preparedQuery(Sql.INSERT_CLIENT_CALLBACK).execute(Tuple.of(event.id(), after.id(), after.callbackUrl()))
-                .<Void>mapEmpty()
-            : Future.<Void>succeededFuture())
-        .map(v -> event);
+        .addOffsetDateTime(utc(schedule.nextSubmitAt()))
+        .addBoolean(t.updatesGeneration())
+        .addValue(timeline)
+        .addString(event == null ? null : event.id())
+        .addString(event == null ? null : event.type())
+        .addOffsetDateTime(event == null ? null : utc(event.occurredAt()))
+        .addValue(event == null ? null : event.toJson())
+        .addString(t.clientCallback() ? after.callbackUrl() : null);
+    return conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
   }
 
   private static Schedule toSchedule(Row row) {

@@ -37,20 +37,30 @@ final class Sql {
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";
   static final String LIST_ORDER = " ORDER BY id DESC LIMIT ";
 
-  static final String UPDATE_GENERATION =
-      "UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5, error = $6,"
-          + " resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
-          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1";
+  /**
+   * Every write of one transition in one statement: the row update (only when $15), the timeline entries in the
+   * order given ($16, a JSON array of {type, detail}), the lifecycle event (when $17 names one) and the client
+   * callback queued for it (when $21 is a URL). The callback's reference to the event is checked at the end of the
+   * statement, when the event is there.
+   */
+  static final String WRITE_TRANSITION =
+      "WITH updated AS (UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5,"
+          + " error = $6, resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
+          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1 AND $15::boolean),"
+          + " timeline AS (INSERT INTO generation_events (generation_id, type, detail)"
+          + "   SELECT $1, t.entry->>'type', (t.entry->'detail')::jsonb"
+          + "   FROM json_array_elements($16::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n),"
+          + " lifecycle AS (INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload)"
+          + "   SELECT $17::text, $18::text, $1, $19::timestamptz, $20::json WHERE $17::text IS NOT NULL RETURNING id),"
+          + " callback AS (INSERT INTO client_callbacks (event_id, generation_id, url)"
+          + "   SELECT id, $1, $21::text FROM lifecycle WHERE $21::text IS NOT NULL)"
+          + " SELECT 1";
 
   static final String INSERT_TIMELINE_EVENT =
       "INSERT INTO generation_events (generation_id, type, detail) VALUES ($1, $2, $3)";
 
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
-
-  /** Inserted without a position: {@link LifecycleSequencer} gives it one once it is committed (V9). */
-  static final String INSERT_LIFECYCLE_EVENT =
-      "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
 
   /** One sequencer pass at a time, fleet-wide; held until the pass commits. */
   static final String TRY_LOCK_SEQUENCER =
@@ -81,9 +91,6 @@ final class Sql {
           + " SELECT count(*) AS positioned,"
           + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
           + " FROM positioned";
-
-  static final String INSERT_CLIENT_CALLBACK =
-      "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
 
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
