@@ -6,6 +6,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +25,15 @@ public final class LifecycleSequencer {
   private static final int BATCH = 5_000;
   /** A pass whose oldest event waited longer than this is logged: the stream is falling behind. */
   private static final double SLOW_SECONDS = 1.0;
+  /** A stalled stream is measured every pass; it is logged at most this often. */
+  private static final long WARN_EVERY_SECONDS = 10;
 
   private final Pool pool;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean wanted = new AtomicBoolean();
   private volatile double lagSeconds;
+  private volatile long lastSlowWarning = System.nanoTime() - TimeUnit.SECONDS.toNanos(WARN_EVERY_SECONDS);
 
   LifecycleSequencer(Pool pool) {
     this.pool = pool;
@@ -43,8 +47,9 @@ public final class LifecycleSequencer {
   }
 
   /**
-   * How long the oldest event of the latest pass waited from its transition to its position: the stream's
-   * visibility lag. It grows when passes fail or one hangs while holding the lock.
+   * The stream's visibility lag, as of this process's latest pass: how long the oldest event it positioned waited
+   * from its transition, or, when the pass found another holding the lock, how long the oldest committed event
+   * still without a position has waited. It grows while a pass elsewhere hangs holding the lock.
    */
   public double lagSeconds() {
     return lagSeconds;
@@ -62,7 +67,7 @@ public final class LifecycleSequencer {
 
   private void runWanted() {
     wanted.set(false);
-    pass(false).onComplete(ar -> {
+    pass(false).compose(positioned -> positioned < 0 ? measureWaiting() : Future.<Void>succeededFuture()).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", ar.cause().toString());
       }
@@ -116,10 +121,21 @@ public final class LifecycleSequencer {
     });
   }
 
+  /** Another pass holds the lock: normally one just running elsewhere, but one that hangs stalls the stream. */
+  private Future<Void> measureWaiting() {
+    return pool.query(Sql.OLDEST_UNSEQUENCED_AGE).execute()
+        .map(rows -> {
+          recordLag(rows.iterator().next().getDouble("lag_seconds"));
+          return null;
+        });
+  }
+
   private void recordLag(double seconds) {
     lagSeconds = seconds;
-    if (seconds > SLOW_SECONDS) {
-      LOG.warn("Lifecycle events waited {} s for their position in /v1/events (a long transition, or passes failing)",
+    long now = System.nanoTime();
+    if (seconds > SLOW_SECONDS && now - lastSlowWarning >= TimeUnit.SECONDS.toNanos(WARN_EVERY_SECONDS)) {
+      lastSlowWarning = now;
+      LOG.warn("Lifecycle events waited {} s for their position in /v1/events (a pass hanging with the lock, or failing)",
           String.format("%.1f", seconds));
     }
   }

@@ -92,6 +92,11 @@ final class Sql {
           + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
           + " FROM positioned";
 
+  /** How long the oldest committed event without a position has waited (0 when none waits). */
+  static final String OLDEST_UNSEQUENCED_AGE =
+      "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM lifecycle_events WHERE seq IS NULL";
+
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 

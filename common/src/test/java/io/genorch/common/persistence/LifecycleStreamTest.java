@@ -172,6 +172,28 @@ class LifecycleStreamTest {
   }
 
   @Test
+  void aPassHangingWithTheLockShowsAsAGrowingLagWhileReadersStillAnswer(Vertx vertx) throws Exception {
+    String id = await(store.create(request(), null)).generation().id();
+    try (Connection hung = db.connect()) {
+      // a pass elsewhere that took the lock and never finishes
+      hung.setAutoCommit(false);
+      try (var st = hung.createStatement()) {
+        st.execute("SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))");
+      }
+      store.sequencer().start(vertx);
+      await(store.apply(id, change(GenerationStatus.SUBMITTED)));
+      assertTrue(await(store.lifecycleEventsAfter(0, 10)).isEmpty(), "the reader answers with what is positioned");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (store.sequencer().lagSeconds() < 1.0 && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(10);
+      }
+      assertTrue(store.sequencer().lagSeconds() >= 1.0, "lag " + store.sequencer().lagSeconds());
+      hung.rollback();
+    }
+    assertEquals(1, await(store.lifecycleEventsAfter(0, 10)).size(), "the stream resumes once the lock is free");
+  }
+
+  @Test
   void anEventRestoredFromAnotherClusterIsPositionedBeforeNewerOnes() throws Exception {
     String id = await(store.create(request(), null)).generation().id();
     await(store.apply(id, change(GenerationStatus.SUBMITTED)));
