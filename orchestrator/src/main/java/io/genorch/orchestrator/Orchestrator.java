@@ -129,7 +129,7 @@ public final class Orchestrator {
   /** How long committed lifecycle events wait for their position in GET /v1/events (docs/DESIGN.md). */
   private static void registerLifecycleLag(ServiceContext c) {
     Gauge.builder("genorch_lifecycle_visibility_lag_seconds", c.store().sequencer(), LifecycleSequencer::lagSeconds)
-        .description("Age of the oldest lifecycle event when the latest sequencer pass gave it its position")
+        .description("How long the oldest committed lifecycle event waited for its position in /v1/events")
         .register(BackendRegistries.getDefaultNow());
   }
 
