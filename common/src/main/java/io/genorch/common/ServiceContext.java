@@ -53,6 +53,7 @@ public record ServiceContext(
       metrics.generationAdvanced(generation);
       endLog.advanced(generation);
     });
+    store.sequencer().start(vertx);
     return new ServiceContext(config, pool, store, providers, Map.copyOf(settings), gate, client, metrics);
   }
 

@@ -10,6 +10,7 @@ import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.metrics.GenorchMetrics;
 import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
+import io.genorch.common.persistence.LifecycleSequencer;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.api.ApiKeys;
 import io.genorch.orchestrator.api.ApiOptions;
@@ -28,7 +29,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -111,6 +114,7 @@ public final class Orchestrator {
           apiOptions.metricsEnabled() ? GenorchMetrics.in(BackendRegistries.getDefaultNow()) : GenorchMetrics.noop());
       if (apiOptions.metricsEnabled()) {
         c.metrics().refreshBacklog(vertx, c.pool());
+        registerLifecycleLag(c);
       }
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
       ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
@@ -163,6 +167,13 @@ public final class Orchestrator {
           .toCompletionStage().toCompletableFuture().join();
     }
     return builder.build();
+  }
+
+  /** How long committed lifecycle events wait for their position in GET /v1/events (docs/DESIGN.md). */
+  private static void registerLifecycleLag(ServiceContext c) {
+    Gauge.builder("genorch_lifecycle_visibility_lag_seconds", c.store().sequencer(), LifecycleSequencer::lagSeconds)
+        .description("How long the oldest committed lifecycle event waited for its position in /v1/events")
+        .register(BackendRegistries.getDefaultNow());
   }
 
   /**

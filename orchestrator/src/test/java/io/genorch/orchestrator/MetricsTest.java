@@ -38,6 +38,7 @@ class MetricsTest {
         ApiClient.Response metrics = anonymous.get("/metrics");
         assertEquals(200, metrics.status());
         assertTrue(metrics.body().contains("vertx_http_server_requests_total"), metrics.body().lines().limit(20).toList().toString());
+        assertTrue(metrics.body().contains("genorch_lifecycle_visibility_lag_seconds"), "the event stream's lag is watched");
       } finally {
         TestOrchestrators.stop(service);
       }

@@ -10,8 +10,9 @@ import io.genorch.common.domain.Ids;
 import io.genorch.common.domain.Output;
 import io.genorch.common.domain.ResolvedBy;
 import io.genorch.common.statemachine.Change;
-import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.GenerationStateMachine;
+import io.genorch.common.statemachine.Schedule;
+import io.genorch.common.statemachine.Transition;
 import io.genorch.common.statemachine.Verdict;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -26,9 +27,11 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -42,6 +45,7 @@ public final class GenerationStore {
   private final Pool pool;
   private final EventBus eventBus;
   private final Consumer<Generation> onAdvanced;
+  private final LifecycleSequencer sequencer;
 
   public GenerationStore(Pool pool, EventBus eventBus) {
     this(pool, eventBus, generation -> {});
@@ -52,6 +56,12 @@ public final class GenerationStore {
     this.pool = pool;
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
+    this.sequencer = new LifecycleSequencer(pool);
+  }
+
+  /** Positions committed lifecycle events for {@link #lifecycleEventsAfter}; started once per process. */
+  public LifecycleSequencer sequencer() {
+    return sequencer;
   }
 
   public Pool pool() {
@@ -202,13 +212,18 @@ public final class GenerationStore {
         }));
   }
 
-  /** Lifecycle events after {@code seq}, each as published plus its {@code seq}. */
+  /**
+   * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass runs first, so every
+   * event committed before this call is there; if the pass cannot run (another one hangs), what is positioned is
+   * still read: a later read gets the rest, after these.
+   */
   public Future<List<JsonObject>> lifecycleEventsAfter(long seq, int limit) {
-    return pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER).execute(Tuple.of(seq, limit)).map(rows -> {
-      List<JsonObject> events = new ArrayList<>();
-      rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
-      return events;
-    });
+    return sequencer.passBeforeRead().compose(v -> pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
+        .execute(Tuple.of(seq, limit)).map(rows -> {
+          List<JsonObject> events = new ArrayList<>();
+          rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
+          return events;
+        }));
   }
 
   /** Adds a timeline entry that changes nothing else (a retried submit, a check that learned nothing new). */
@@ -225,104 +240,66 @@ public final class GenerationStore {
    * {@link java.util.NoSuchElementException} when the generation does not exist.
    */
   public Future<Applied> apply(String id, Change change) {
-    return pool.<Applied>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_UPDATE)
+    return pool.<Applied>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_TRANSITION)
             .execute(Tuple.of(id))
             .compose(rows -> {
-              Generation before = firstGeneration(rows).orElseThrow();
-              return conn.preparedQuery(Sql.SELECT_SCHEDULE).execute(Tuple.of(id))
-                  .compose(schedule -> applyLocked(conn, before, schedule.iterator().next(), change));
+              if (rows.size() == 0) {
+                throw new NoSuchElementException("no generation " + id);
+              }
+              Row row = rows.iterator().next();
+              Generation before = toGeneration(row);
+              Transition transition = GenerationStateMachine.transition(
+                  before, toSchedule(row), change, Instant.now().truncatedTo(ChronoUnit.MICROS));
+              return write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event));
             }))
         .onSuccess(applied -> {
           if (applied.event() != null) {
+            sequencer.wake();
             eventBus.publish(Addresses.EVENTS, applied.event().toJson());
             onAdvanced.accept(applied.after());
           }
         });
   }
 
-  private Future<Applied> applyLocked(SqlConnection conn, Generation before, Row schedule, Change change) {
-    Verdict verdict = GenerationStateMachine.decide(before.status(), change.proposed());
-    String causeType = GenerationStateMachine.causeEventType(change.source(), verdict);
-    JsonObject causeDetail = change.detail().copy()
-        .put("verdict", verdict.name().toLowerCase())
-        .put("reportedStatus", change.proposed().wire());
-    Future<Void> cause = causeType == null
-        ? Future.succeededFuture()
-        : insertTimeline(conn, before.id(), causeType, causeDetail);
-    if (verdict == Verdict.DUPLICATE || verdict == Verdict.REJECT) {
-      return cause.map(v -> new Applied(verdict, before, before, null));
-    }
-    Instant now = Instant.now();
-    boolean advance = verdict == Verdict.ADVANCE;
-    GenerationStatus status = advance ? change.proposed() : before.status();
-    boolean terminal = status.isTerminal();
-    Integer progress = newProgress(before, change, status);
-    List<Output> outputs = terminal && status == GenerationStatus.SUCCEEDED ? change.outputs() : before.outputs();
-    GenerationError error = terminal && status != GenerationStatus.SUCCEEDED ? change.error() : before.error();
-    ResolvedBy resolvedBy = advance && terminal ? GenerationStateMachine.resolvedBy(change.source()) : before.resolvedBy();
-    String taskId = before.providerTaskId() != null ? before.providerTaskId() : change.providerTaskId();
-    Instant submittedAt = before.submittedAt() == null && status != GenerationStatus.QUEUED ? now : before.submittedAt();
-    Instant completedAt = advance && terminal ? now : before.completedAt();
-    OffsetDateTime storedCheck = schedule.getOffsetDateTime("next_check_at");
-    // the submitter and the poller set the schedule; a webhook only fills in one that is missing (it beat the
-    // submit answer), so callbacks never push the safety-net check away
-    boolean keepStored = change.source() == Source.WEBHOOK && storedCheck != null;
-    OffsetDateTime nextCheck = terminal ? null
-        : keepStored || change.nextCheckAt() == null ? storedCheck : utc(change.nextCheckAt());
-    OffsetDateTime deadline = schedule.getOffsetDateTime("deadline_at") != null
-        ? schedule.getOffsetDateTime("deadline_at") : utc(change.deadlineAt());
-    String submitState = status != GenerationStatus.QUEUED ? "done" : schedule.getString("submit_state");
-    OffsetDateTime nextSubmit = status != GenerationStatus.QUEUED ? null : schedule.getOffsetDateTime("next_submit_at");
-
+  /**
+   * Stores a transition the state machine decided, in one statement (lifecycle events are inserted without a
+   * position: {@link LifecycleSequencer} gives them one once committed); answers the lifecycle event, or null.
+   */
+  private static Future<LifecycleEvent> write(SqlConnection conn, Transition t) {
+    Generation after = t.after();
+    Schedule schedule = t.schedule();
+    LifecycleEvent event = t.lifecycleEvent() ? LifecycleEvent.of(after) : null;
+    JsonArray timeline = new JsonArray();
+    t.timeline().forEach(e -> timeline.add(new JsonObject().put("type", e.type()).put("detail", e.detail())));
     Tuple params = Tuple.tuple()
-        .addString(before.id())
-        .addString(status.wire())
-        .addString(taskId)
-        .addInteger(progress)
-        .addValue(outputsJson(outputs))
-        .addValue(error == null ? null : error.toJson())
-        .addString(resolvedBy == null ? null : resolvedBy.wire())
-        .addOffsetDateTime(utc(submittedAt))
-        .addOffsetDateTime(utc(completedAt))
-        .addOffsetDateTime(utc(now))
-        .addOffsetDateTime(nextCheck)
-        .addOffsetDateTime(deadline)
-        .addString(submitState)
-        .addOffsetDateTime(nextSubmit);
-    return cause
-        .compose(v -> conn.preparedQuery(Sql.UPDATE_GENERATION).execute(params))
-        .map(rows -> toGeneration(rows.iterator().next()))
-        .compose(after -> {
-          if (!advance) {
-            return Future.succeededFuture(new Applied(verdict, before, after, null));
-          }
-          LifecycleEvent event = LifecycleEvent.of(after);
-          JsonObject statusDetail = new JsonObject().put("resolvedBy", after.resolvedBy() == null ? null : after.resolvedBy().wire());
-          if (after.providerTaskId() != null) {
-            statusDetail.put("providerTaskId", after.providerTaskId());
-          }
-          if (after.error() != null && terminal) {
-            statusDetail.put("error", after.error().toJson());
-          }
-          return insertTimeline(conn, after.id(), GenerationStateMachine.statusEventType(status), statusDetail)
-              .compose(v -> conn.preparedQuery(Sql.INSERT_LIFECYCLE_EVENT).execute(Tuple.of(
-                  event.id(), event.type(), after.id(), utc(event.occurredAt()), event.toJson())))
-              .compose(v -> terminal && after.callbackUrl() != null
-                  ? conn.preparedQuery(Sql.INSERT_CLIENT_CALLBACK).execute(Tuple.of(event.id(), after.id(), after.callbackUrl()))
-                      .<Void>mapEmpty()
-                  : Future.<Void>succeededFuture())
-              .map(v -> new Applied(verdict, before, after, event));
-        });
+        .addString(after.id())
+        .addString(after.status().wire())
+        .addString(after.providerTaskId())
+        .addInteger(after.progress())
+        .addValue(outputsJson(after.outputs()))
+        .addValue(after.error() == null ? null : after.error().toJson())
+        .addString(after.resolvedBy() == null ? null : after.resolvedBy().wire())
+        .addOffsetDateTime(utc(after.submittedAt()))
+        .addOffsetDateTime(utc(after.completedAt()))
+        .addOffsetDateTime(utc(after.updatedAt()))
+        .addOffsetDateTime(utc(schedule.nextCheckAt()))
+        .addOffsetDateTime(utc(schedule.deadlineAt()))
+        .addString(schedule.submitState())
+        .addOffsetDateTime(utc(schedule.nextSubmitAt()))
+        .addBoolean(t.updatesGeneration())
+        .addValue(timeline)
+        .addString(event == null ? null : event.id())
+        .addString(event == null ? null : event.type())
+        .addOffsetDateTime(event == null ? null : utc(event.occurredAt()))
+        .addValue(event == null ? null : event.toJson())
+        .addString(t.clientCallback() ? after.callbackUrl() : null);
+    return conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
   }
 
-  private static Integer newProgress(Generation before, Change change, GenerationStatus status) {
-    if (status == GenerationStatus.SUCCEEDED) {
-      return 100;
-    }
-    if (change.progress() == null) {
-      return before.progress();
-    }
-    return before.progress() == null ? change.progress() : Math.max(before.progress(), change.progress());
+  private static Schedule toSchedule(Row row) {
+    return new Schedule(
+        instant(row, "next_check_at"), instant(row, "deadline_at"), row.getString("submit_state"),
+        instant(row, "next_submit_at"));
   }
 
   private static Future<Void> insertTimeline(io.vertx.sqlclient.SqlClient client, String id, String type, JsonObject detail) {

@@ -25,7 +25,10 @@ final class Sql {
 
   static final String SELECT_GENERATION = "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = $1";
 
-  static final String SELECT_GENERATION_FOR_UPDATE = SELECT_GENERATION + " FOR UPDATE";
+  /** A transition's one read: the row, locked, with its schedule. */
+  static final String SELECT_GENERATION_FOR_TRANSITION =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at"
+          + " FROM generations WHERE id = $1 FOR UPDATE";
 
   static final String SELECT_GENERATION_BY_TOKEN =
       "SELECT " + GENERATION_COLUMNS + " FROM generations"
@@ -35,14 +38,24 @@ final class Sql {
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";
   static final String LIST_ORDER = " ORDER BY id DESC LIMIT ";
 
-  static final String UPDATE_GENERATION =
-      "UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5, error = $6,"
-          + " resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
-          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1"
-          + " RETURNING " + GENERATION_COLUMNS;
-
-  static final String SELECT_SCHEDULE =
-      "SELECT next_check_at, deadline_at, submit_state, next_submit_at FROM generations WHERE id = $1";
+  /**
+   * Every write of one transition in one statement: the row update (only when $15), the timeline entries in the
+   * order given ($16, a JSON array of {type, detail}), the lifecycle event (when $17 names one) and the client
+   * callback queued for it (when $21 is a URL). The callback's reference to the event is checked at the end of the
+   * statement, when the event is there.
+   */
+  static final String WRITE_TRANSITION =
+      "WITH updated AS (UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5,"
+          + " error = $6, resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
+          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1 AND $15::boolean),"
+          + " timeline AS (INSERT INTO generation_events (generation_id, type, detail)"
+          + "   SELECT $1, t.entry->>'type', (t.entry->'detail')::jsonb"
+          + "   FROM json_array_elements($16::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n),"
+          + " lifecycle AS (INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload)"
+          + "   SELECT $17::text, $18::text, $1, $19::timestamptz, $20::json WHERE $17::text IS NOT NULL RETURNING id),"
+          + " callback AS (INSERT INTO client_callbacks (event_id, generation_id, url)"
+          + "   SELECT id, $1, $21::text FROM lifecycle WHERE $21::text IS NOT NULL)"
+          + " SELECT 1";
 
   static final String INSERT_TIMELINE_EVENT =
       "INSERT INTO generation_events (generation_id, type, detail) VALUES ($1, $2, $3)";
@@ -50,14 +63,40 @@ final class Sql {
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
 
-  /** The seq comes from the one-row counter, locked until commit, so seq order is commit order (V4). */
-  static final String INSERT_LIFECYCLE_EVENT =
-      "WITH next AS (UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq)"
-          + " INSERT INTO lifecycle_events (seq, id, type, generation_id, occurred_at, payload)"
-          + " SELECT last_seq, $1, $2, $3, $4, $5 FROM next";
+  /** One sequencer pass at a time, fleet-wide; held until the pass commits. */
+  static final String TRY_LOCK_SEQUENCER =
+      "SELECT pg_try_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0)) AS locked";
 
-  static final String INSERT_CLIENT_CALLBACK =
-      "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
+  static final String LOCK_SEQUENCER =
+      "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))) l";
+
+  /** A reader's pass waits this long for another pass before it reads what is already positioned. */
+  static final String SEQUENCER_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
+
+  /**
+   * Positions up to $1 committed events after the highest seq, in the order of their transactions (a generation's
+   * transitions take its row lock in turn, so theirs rise in order). Runs in its own statement after the lock, so
+   * its snapshot sees the previous pass. An event whose tx is at or past this snapshot's xmax cannot be from this
+   * cluster (such a transaction's rows would be invisible): it was restored from another cluster's dump and
+   * happened before everything written here, so it goes first. Answers how many it positioned and how old the
+   * oldest of them was (the visibility lag).
+   */
+  static final String SEQUENCE_LIFECYCLE_EVENTS =
+      "WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS xmax),"
+          + " last AS (SELECT coalesce(max(seq), 0) AS seq FROM lifecycle_events WHERE seq IS NOT NULL),"
+          + " pending AS (SELECT e.id, row_number() OVER (ORDER BY e.tx >= h.xmax DESC, e.tx, e.id) AS n"
+          + "   FROM lifecycle_events e, horizon h WHERE e.seq IS NULL"
+          + "   ORDER BY e.tx >= h.xmax DESC, e.tx, e.id LIMIT $1),"
+          + " positioned AS (UPDATE lifecycle_events e SET seq = last.seq + pending.n FROM pending, last"
+          + "   WHERE e.id = pending.id RETURNING e.occurred_at)"
+          + " SELECT count(*) AS positioned,"
+          + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM positioned";
+
+  /** How long the oldest committed event without a position has waited (0 when none waits). */
+  static final String OLDEST_UNSEQUENCED_AGE =
+      "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM lifecycle_events WHERE seq IS NULL";
 
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";

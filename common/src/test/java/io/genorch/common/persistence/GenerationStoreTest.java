@@ -178,36 +178,4 @@ class GenerationStoreTest {
     var otherCaller = await(store.create(request(), new GenerationStore.IdempotencyKey("someone-else", "k-1", new byte[] {9})));
     assertFalse(otherCaller.replayed(), "keys are scoped by caller");
   }
-
-  @Test
-  void eventSequenceFollowsCommitOrderSoReadersNeverSkipAnEvent() throws Exception {
-    String first = await(store.create(request(), null)).generation().id();
-    String second = await(store.create(request(), null)).generation().id();
-    try (java.sql.Connection writer = db.connect()) {
-      // a writer that has taken its seq and not yet committed, as a transition in another instance would
-      writer.setAutoCommit(false);
-      long seq;
-      try (var st = writer.createStatement();
-          var rs = st.executeQuery("UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq")) {
-        rs.next();
-        seq = rs.getLong(1);
-      }
-      Future<Applied> later = store.apply(second, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-2",
-          null, null, null, null, null, null));
-      Thread.sleep(300);
-      assertFalse(later.isComplete(), "a later transition waits for the seq before it to commit");
-      assertTrue(await(store.lifecycleEventsAfter(seq - 1, 10)).isEmpty(), "nothing readable past the open seq");
-
-      try (var st = writer.prepareStatement("INSERT INTO lifecycle_events (seq, id, type, generation_id, payload)"
-          + " VALUES (?, 'evt_test', 'generation.submitted', ?, '{}'::json)")) {
-        st.setLong(1, seq);
-        st.setString(2, first);
-        st.executeUpdate();
-      }
-      writer.commit();
-      await(later);
-      List<JsonObject> events = await(store.lifecycleEventsAfter(seq - 1, 10));
-      assertEquals(List.of(seq, seq + 1), events.stream().map(e -> e.getLong("seq")).toList());
-    }
-  }
 }
