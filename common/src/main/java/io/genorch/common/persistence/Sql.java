@@ -147,7 +147,7 @@ final class Sql {
 
   /** An event a callback row still references (a callback not yet settled) stays: the sender reads its payload. */
   static final String DELETE_OLD_LIFECYCLE_EVENTS =
-      "DELETE FROM lifecycle_events WHERE seq IN (SELECT e.seq FROM lifecycle_events e"
+      "DELETE FROM lifecycle_events WHERE id IN (SELECT e.id FROM lifecycle_events e"
           + " WHERE e.occurred_at < now() - make_interval(secs => $1)"
           + " AND NOT EXISTS (SELECT 1 FROM client_callbacks c WHERE c.event_id = e.id)"
           + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)";
