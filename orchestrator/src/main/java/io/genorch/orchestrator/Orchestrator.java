@@ -258,6 +258,7 @@ public final class Orchestrator {
 
   /** Stops Vert.x, then the embedded database if this process started one. */
   public Future<Void> close() {
+    components.store().sequencer().stop();
     return vertx.close()
         .transform(ar -> {
           database.close();

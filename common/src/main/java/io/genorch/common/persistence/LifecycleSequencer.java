@@ -32,6 +32,9 @@ public final class LifecycleSequencer {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean wanted = new AtomicBoolean();
+  private volatile boolean stopped;
+  private Vertx vertx;
+  private long timer = -1;
   private volatile double lagSeconds;
   private volatile long lastSlowWarning = System.nanoTime() - TimeUnit.SECONDS.toNanos(WARN_EVERY_SECONDS);
 
@@ -42,7 +45,19 @@ public final class LifecycleSequencer {
   /** Runs passes from now on, until Vert.x closes. */
   public void start(Vertx vertx) {
     if (started.compareAndSet(false, true)) {
-      vertx.setPeriodic(INTERVAL_MS, id -> wake());
+      this.vertx = vertx;
+      timer = vertx.setPeriodic(INTERVAL_MS, id -> wake());
+    }
+  }
+
+  /**
+   * No more passes from this process; a pass in flight may still fail as the pool closes, which is then expected
+   * and not logged. Whatever it did not position, the next pass of any instance does.
+   */
+  public void stop() {
+    stopped = true;
+    if (vertx != null) {
+      vertx.cancelTimer(timer);
     }
   }
 
@@ -57,7 +72,7 @@ public final class LifecycleSequencer {
 
   /** Asks for a pass soon; passes never overlap in this process and wakes during one are coalesced into the next. */
   void wake() {
-    if (!started.get() || wanted.getAndSet(true)) {
+    if (!started.get() || stopped || wanted.getAndSet(true)) {
       return;
     }
     if (running.compareAndSet(false, true)) {
@@ -68,7 +83,7 @@ public final class LifecycleSequencer {
   private void runWanted() {
     wanted.set(false);
     pass(false).compose(positioned -> positioned < 0 ? measureWaiting() : Future.<Void>succeededFuture()).onComplete(ar -> {
-      if (ar.failed()) {
+      if (ar.failed() && !stopped) {
         LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", ar.cause().toString());
       }
       running.set(false);
