@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -13,8 +14,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,8 +42,7 @@ class ClientApiTest {
 
   @BeforeEach
   void emptyTables() {
-    db.execute("DELETE FROM idempotency_keys; DELETE FROM generation_events; DELETE FROM lifecycle_events;"
-        + " DELETE FROM webhook_deliveries; DELETE FROM generations");
+    db.reset();
   }
 
   private static JsonObject validBody() {
@@ -294,14 +292,11 @@ class ClientApiTest {
   void theEventBusSubmitAndGetAnswerLikeHttp() throws Exception {
     var bus = service.vertx().eventBus();
     JsonObject body = validBody().copy().put("idempotencyKey", "bus-1");
-    JsonObject created = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).body();
+    JsonObject created = (JsonObject) Await.result(bus.request(Addresses.SUBMIT, body)).body();
     assertEquals("queued", created.getString("status"));
-    JsonObject replay = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).body();
+    JsonObject replay = (JsonObject) Await.result(bus.request(Addresses.SUBMIT, body)).body();
     assertEquals(created.getString("id"), replay.getString("id"));
-    JsonObject fetched = (JsonObject) bus.request(Addresses.GET, new JsonObject().put("id", created.getString("id")))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    JsonObject fetched = (JsonObject) Await.result(bus.request(Addresses.GET, new JsonObject().put("id", created.getString("id")))).body();
     assertEquals(created.getString("id"), fetched.getString("id"));
 
     assertEquals(400, busFailure(Addresses.SUBMIT, validBody().copy().put("provider", "nope")).failureCode());
@@ -311,11 +306,6 @@ class ClientApiTest {
   }
 
   private static ReplyException busFailure(String address, JsonObject body) throws Exception {
-    try {
-      service.vertx().eventBus().request(address, body).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return (ReplyException) e.getCause();
-    }
-    throw new AssertionError("expected a failure from " + address);
+    return (ReplyException) Await.failure(service.vertx().eventBus().request(address, body));
   }
 }

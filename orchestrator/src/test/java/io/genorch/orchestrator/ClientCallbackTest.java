@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -105,7 +107,7 @@ class ClientCallbackTest {
     ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
     String id = create(api, hookUrl());
 
-    Eventually.await("the callback", Duration.ofSeconds(20), received::size, n -> n >= 1);
+    Await.until("the callback", Duration.ofSeconds(20), received::size, n -> n >= 1);
     Received r = received.get(0);
     JsonObject event = new JsonObject(r.body());
     assertEquals("generation.succeeded", event.getString("type"));
@@ -114,7 +116,7 @@ class ClientCallbackTest {
     assertEquals(expectedSignature(r), r.header("webhook-signature"));
     long skew = Math.abs(System.currentTimeMillis() / 1000 - Long.parseLong(r.header("webhook-timestamp")));
     assertTrue(skew < 60, "timestamp is now");
-    Eventually.await("callback_delivered", Duration.ofSeconds(10), () -> timeline(api, id, "callback_delivered"), l -> l.size() == 1);
+    Await.until("callback_delivered", Duration.ofSeconds(10), () -> timeline(api, id, "callback_delivered"), l -> l.size() == 1);
     Thread.sleep(500);
     assertEquals(1, received.size(), "delivered once");
   }
@@ -126,7 +128,7 @@ class ClientCallbackTest {
     ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
     String id = create(api, hookUrl());
 
-    Eventually.await("callback_delivered", Duration.ofSeconds(20), () -> timeline(api, id, "callback_delivered"), l -> l.size() == 1);
+    Await.until("callback_delivered", Duration.ofSeconds(20), () -> timeline(api, id, "callback_delivered"), l -> l.size() == 1);
     List<JsonObject> failed = timeline(api, id, "callback_failed");
     assertEquals(2, failed.size());
     assertEquals(500, failed.get(0).getJsonObject("detail").getInteger("status"));
@@ -143,7 +145,7 @@ class ClientCallbackTest {
     service = TestOrchestrators.start(env);
     ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
     String id = create(api, "http://127.0.0.1:" + port + "/hook");
-    Eventually.await("a failed attempt", Duration.ofSeconds(20), () -> timeline(api, id, "callback_failed"), l -> l.size() == 1);
+    Await.until("a failed attempt", Duration.ofSeconds(20), () -> timeline(api, id, "callback_failed"), l -> l.size() == 1);
     TestOrchestrators.stop(service);
 
     db.execute("UPDATE client_callbacks SET next_attempt_at = now()"); // as if the retry time had come
@@ -160,7 +162,7 @@ class ClientCallbackTest {
     receiver.start();
     service = TestOrchestrators.start(config(true));
     ApiClient restarted = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-    Eventually.await("callback_delivered", Duration.ofSeconds(20), () -> timeline(restarted, id, "callback_delivered"), l -> l.size() == 1);
+    Await.until("callback_delivered", Duration.ofSeconds(20), () -> timeline(restarted, id, "callback_delivered"), l -> l.size() == 1);
     assertEquals(1, received.size());
   }
 
@@ -191,7 +193,7 @@ class ClientCallbackTest {
     service = TestOrchestrators.start(allowing);
     ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
     String id = create(api, "http://localhost:" + port + "/hook");
-    Eventually.await("a failed attempt", Duration.ofSeconds(20), () -> timeline(api, id, "callback_failed"), l -> l.size() == 1);
+    Await.until("a failed attempt", Duration.ofSeconds(20), () -> timeline(api, id, "callback_failed"), l -> l.size() == 1);
     TestOrchestrators.stop(service);
 
     db.execute("UPDATE client_callbacks SET next_attempt_at = now()");
@@ -208,7 +210,7 @@ class ClientCallbackTest {
     receiver.start();
     service = TestOrchestrators.start(config(false));
     ApiClient restarted = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-    Eventually.await("callback_failed with gaveUp", Duration.ofSeconds(20), () -> timeline(restarted, id, "callback_failed"),
+    Await.until("callback_failed with gaveUp", Duration.ofSeconds(20), () -> timeline(restarted, id, "callback_failed"),
         l -> l.stream().anyMatch(e -> Boolean.TRUE.equals(e.getJsonObject("detail").getBoolean("gaveUp"))));
     JsonObject gaveUp = timeline(restarted, id, "callback_failed").get(1).getJsonObject("detail");
     assertTrue(gaveUp.getString("error").contains("localhost resolves to"), gaveUp.encode());

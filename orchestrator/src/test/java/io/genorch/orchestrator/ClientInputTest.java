@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,8 +52,7 @@ class ClientInputTest {
 
   @BeforeEach
   void captureLogs() {
-    db.execute("DELETE FROM idempotency_keys; DELETE FROM generation_events; DELETE FROM lifecycle_events;"
-        + " DELETE FROM generations");
+    db.reset();
     logs = new LogCapture();
   }
 
@@ -219,11 +217,6 @@ class ClientInputTest {
   }
 
   private static ReplyException busFailure(String address, JsonObject body) throws Exception {
-    try {
-      service.vertx().eventBus().request(address, body).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return (ReplyException) e.getCause();
-    }
-    throw new AssertionError("expected a failure from " + address);
+    return (ReplyException) Await.failure(service.vertx().eventBus().request(address, body));
   }
 }

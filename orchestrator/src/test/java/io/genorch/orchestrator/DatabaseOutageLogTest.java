@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,7 @@ class DatabaseOutageLogTest {
     try (LogCapture logs = new LogCapture()) {
       db.refuseConnections();
 
-      Eventually.await("the outage to be logged", Duration.ofSeconds(20), () -> {
+      Await.until("the outage to be logged", Duration.ofSeconds(20), () -> {
         assertUnavailable(api.get("/v1/generations"));
         return faultLines(logs);
       }, lines -> !lines.isEmpty());
@@ -48,7 +49,7 @@ class DatabaseOutageLogTest {
       }
 
       db.allowConnections();
-      Eventually.await("the end of the outage to be logged", Duration.ofSeconds(20), () -> faultLines(logs),
+      Await.until("the end of the outage to be logged", Duration.ofSeconds(20), () -> faultLines(logs),
           lines -> lines.size() >= 2);
       assertEquals(200, api.get("/v1/generations").status());
 

@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.vertx.core.json.JsonObject;
@@ -46,7 +47,7 @@ class DemoModeTest {
       ids.put(provider, r.json().getString("id"));
     }
     ids.forEach((provider, id) -> {
-      JsonObject done = Eventually.await(provider + " to finish", Duration.ofSeconds(30),
+      JsonObject done = Await.until(provider + " to finish", Duration.ofSeconds(30),
           () -> api.get("/v1/generations/" + id).json(),
           g -> g.getString("status").equals("succeeded") || g.getString("status").equals("failed"));
       assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
@@ -69,7 +70,7 @@ class DemoModeTest {
       ids.put(provider, r.json().getString("id"));
     }
     ids.forEach((provider, id) -> {
-      JsonObject done = Eventually.await(provider + " to be resolved by polling", Duration.ofSeconds(15),
+      JsonObject done = Await.until(provider + " to be resolved by polling", Duration.ofSeconds(15),
           () -> api.get("/v1/generations/" + id).json(), g -> !g.getString("status").matches("queued|submitted|processing"));
       assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
       assertEquals("poll", done.getString("resolvedBy"), provider + ": " + done.encode());

@@ -2,6 +2,7 @@ package io.genorch.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -34,7 +35,7 @@ class RetentionTest {
     }
     db.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'expired'");
 
-    Eventually.await("the expired key deleted", Duration.ofSeconds(10),
+    Await.until("the expired key deleted", Duration.ofSeconds(10),
         () -> db.count("SELECT count(*) FROM idempotency_keys WHERE key = 'expired'"), n -> n == 0);
     assertEquals(1, db.count("SELECT count(*) FROM idempotency_keys WHERE key = 'fresh'"));
   }

@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -180,7 +181,7 @@ class SlowClientTest {
       }
 
       held.remove(0).close();
-      Eventually.await("a new connection served once one closed", Duration.ofSeconds(10), () -> {
+      Await.until("a new connection served once one closed", Duration.ofSeconds(10), () -> {
         try (Socket again = new Socket("127.0.0.1", port)) {
           return exchange(again, probe);
         } catch (IOException e) {

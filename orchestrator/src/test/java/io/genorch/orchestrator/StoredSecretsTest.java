@@ -8,6 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -156,7 +158,7 @@ class StoredSecretsTest {
     ApiClient.Response created = api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "a kite")
         .put("callbackUrl", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
     assertEquals(202, created.status(), created.body());
-    Eventually.await("the client callback", Duration.ofSeconds(20), received::size, n -> n >= 1);
+    Await.until("the client callback", Duration.ofSeconds(20), received::size, n -> n >= 1);
     return received.get(0);
   }
 

@@ -3,6 +3,8 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.simulator.SimJob;
@@ -53,7 +55,7 @@ class SubmissionTest {
   }
 
   private static JsonObject awaitStatus(String id, String... statuses) {
-    return Eventually.await(id + " to reach " + List.of(statuses), Duration.ofSeconds(20),
+    return Await.until(id + " to reach " + List.of(statuses), Duration.ofSeconds(20),
         () -> api.get("/v1/generations/" + id).json(), g -> List.of(statuses).contains(g.getString("status")));
   }
 
@@ -92,7 +94,7 @@ class SubmissionTest {
     service.vertx().eventBus().<JsonObject>consumer(io.genorch.common.bus.Addresses.EVENTS, m -> published.add(m.body()));
     String id = create("apimart", "watch me");
     awaitStatus(id, "succeeded");
-    List<String> types = Eventually.await("the events of " + id, Duration.ofSeconds(5),
+    List<String> types = Await.until("the events of " + id, Duration.ofSeconds(5),
         () -> published.stream().filter(e -> e.getJsonObject("generation").getString("id").equals(id))
             .map(e -> e.getString("type")).toList(),
         t -> t.contains("generation.succeeded"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;

@@ -1,9 +1,9 @@
 package io.genorch.webhook;
 
-import static io.genorch.webhook.WebhookHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,8 +54,8 @@ class WebhookBenchmark {
       try {
         run(db, server, client);
       } finally {
-        await(client.close());
-        await(server.close());
+        Await.result(client.close());
+        Await.result(server.close());
       }
     }
   }
@@ -179,7 +179,7 @@ class WebhookBenchmark {
       lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
       lanes.add(done.future());
     }
-    await(Future.all(lanes));
+    Await.result(Future.all(lanes));
     if (failures.get() > 0) {
       System.out.println("non-200 answers or errors: " + failures.get());
     }

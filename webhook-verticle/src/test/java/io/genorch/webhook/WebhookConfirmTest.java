@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.persistence.GenerationStore.TimelineEntry;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.webhook.WebhookHarness.Arranged;
 import io.genorch.webhook.WebhookHarness.Submitted;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +38,7 @@ class WebhookConfirmTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create();
-    providers = new SimulatedProviders();
+    providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   }
 
   @AfterAll
@@ -46,7 +49,7 @@ class WebhookConfirmTest {
 
   @BeforeEach
   void verticle(Vertx vertx) {
-    Map<String, String> env = new HashMap<>(providers.env());
+    Map<String, String> env = new HashMap<>(WebhookHarness.env(providers));
     env.put("ORCH_PROVIDER_VIDGO_CONFIRM_WEBHOOKS", "true");
     env.put("ORCH_PROVIDER_RUNBLOB_SORA_CONFIRM_WEBHOOKS", "true");
     h = WebhookHarness.start(vertx, db, env);
@@ -67,7 +70,7 @@ class WebhookConfirmTest {
     assertEquals(Boolean.TRUE, received.detail().getBoolean("confirmed"), received.detail().encode());
 
     // the repeat and the contradiction come to a terminal generation: recorded without spending a status call
-    WebhookHarness.eventually("3 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 3);
+    Await.until("3 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 3);
     List<String> outcomes = h.awaitProcessed(sub.id());
     assertEquals(List.of(DeliveryProcessor.ADVANCED, DeliveryProcessor.DUPLICATE, DeliveryProcessor.REJECTED), outcomes);
     assertEquals(1, providers.simulator.statusCalls("vidgo", sub.taskId()), "one status call, for the delivery that mattered");
@@ -125,7 +128,7 @@ class WebhookConfirmTest {
     providers.simulator.faults().statusError("503");
     Submitted sub = h.submit("vidgo", "a lantern in fog");
 
-    WebhookHarness.eventually("the delivery tried at least twice", () -> db.count(
+    Await.until("the delivery tried at least twice", () -> db.count(
         "SELECT coalesce(max(attempts), 0) FROM webhook_deliveries WHERE generation_id = '" + sub.id() + "'"), n -> n >= 2);
     assertEquals(1, h.unprocessedDeliveries(sub.id()), "still waiting, not given up");
     assertTrue(!h.generation(sub.id()).status().isTerminal(), "the generation is not failed for it");

@@ -46,7 +46,7 @@ class WebhookNulTest {
 
   @BeforeEach
   void start(Vertx vertx) {
-    WebhookHarness.forgetEverything(db);
+    db.reset();
     h = WebhookHarness.start(vertx, db, Map.of());
   }
 

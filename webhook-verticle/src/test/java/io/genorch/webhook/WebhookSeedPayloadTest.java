@@ -54,7 +54,7 @@ class WebhookSeedPayloadTest {
   @BeforeEach
   void start(Vertx vertx) {
     // each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once
-    WebhookHarness.forgetEverything(db);
+    db.reset();
     h = WebhookHarness.start(vertx, db, Map.of());
   }
 

@@ -9,6 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.WebhookAttempt;
 import io.genorch.webhook.WebhookHarness.Arranged;
@@ -18,6 +20,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +45,7 @@ class WebhookTokenRedactionTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create();
-    providers = new SimulatedProviders();
+    providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   }
 
   @AfterAll
@@ -53,10 +56,10 @@ class WebhookTokenRedactionTest {
 
   @BeforeEach
   void verticle(Vertx vertx) {
-    WebhookHarness.forgetEverything(db);
+    db.reset();
     logged.start();
     root().addAppender(logged);
-    h = WebhookHarness.start(vertx, db, providers.env());
+    h = WebhookHarness.start(vertx, db, WebhookHarness.env(providers));
   }
 
   @AfterEach
@@ -92,7 +95,7 @@ class WebhookTokenRedactionTest {
     String escaped = String.format("\\u%04x", (int) token.charAt(0)) + token.substring(1);
     String body = "{\"taskId\":\"task_escaped\",\"status\":\"success\",\"resultUrl\":\"https://cdn.heo365.com/v.mp4\","
         + "\"requestParams\":{\"callbackUrl\":\"" + h.url("heo365-sora2", escaped) + "\"}}";
-    HttpResponse<Buffer> response = WebhookHarness.await(h.http.post(h.port(), "127.0.0.1", "/webhooks/heo365-sora2/" + token)
+    HttpResponse<Buffer> response = Await.result(h.http.post(h.port(), "127.0.0.1", "/webhooks/heo365-sora2/" + token)
         .putHeader("Content-Type", "application/json")
         .putHeader("Webhook-Source", h.url("heo365-sora2", token))
         .sendBuffer(Buffer.buffer(body)));

@@ -8,6 +8,7 @@ import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.persistence.GenerationStore.Applied;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,8 +49,7 @@ class LifecycleStreamTest {
 
   @BeforeEach
   void store(Vertx vertx) {
-    db.execute("DELETE FROM client_callbacks; DELETE FROM lifecycle_events; DELETE FROM generation_events;"
-        + " DELETE FROM idempotency_keys; DELETE FROM webhook_deliveries; DELETE FROM generations");
+    db.reset();
     store = new GenerationStore(db.open().pool(vertx, WRITERS + 2), vertx.eventBus());
   }
 
@@ -59,10 +59,6 @@ class LifecycleStreamTest {
 
   private static Change change(GenerationStatus status) {
     return new Change(Source.SUBMIT, status, "task", null, null, null, null, null, null);
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   private List<String> ids(List<JsonObject> events) {
@@ -77,8 +73,8 @@ class LifecycleStreamTest {
 
   @Test
   void aTransitionCommitsWhileAnotherIsOpenAndReadersSeeBothOnceCommitted() throws Exception {
-    String held = await(store.create(request(), null)).generation().id();
-    String other = await(store.create(request(), null)).generation().id();
+    String held = Await.result(store.create(request(), null)).generation().id();
+    String other = Await.result(store.create(request(), null)).generation().id();
     try (Connection writer = db.connect()) {
       // generation "held" is mid-transition in another instance: its row locked, its lifecycle event written
       writer.setAutoCommit(false);
@@ -91,18 +87,18 @@ class LifecycleStreamTest {
         insert.executeUpdate();
       }
 
-      Applied applied = await(store.apply(other, change(GenerationStatus.SUBMITTED)));
+      Applied applied = Await.result(store.apply(other, change(GenerationStatus.SUBMITTED)));
       String otherEvent = applied.event().id();
-      List<JsonObject> whileOpen = await(store.lifecycleEventsAfter(0, 10));
+      List<JsonObject> whileOpen = Await.result(store.lifecycleEventsAfter(0, 10));
       assertEquals(List.of(otherEvent), ids(whileOpen), "the committed transition is readable at once");
       long readerPosition = whileOpen.get(0).getLong("seq");
 
       writer.commit();
-      List<JsonObject> both = await(store.lifecycleEventsAfter(0, 10));
+      List<JsonObject> both = Await.result(store.lifecycleEventsAfter(0, 10));
       assertEquals(List.of(otherEvent, "evt_held"), ids(both), "positions follow commit order");
       assertStrictlyIncreasing(both);
-      assertEquals(both, await(store.lifecycleEventsAfter(0, 10)), "the order is stable");
-      assertEquals(List.of("evt_held"), ids(await(store.lifecycleEventsAfter(readerPosition, 10))),
+      assertEquals(both, Await.result(store.lifecycleEventsAfter(0, 10)), "the order is stable");
+      assertEquals(List.of("evt_held"), ids(Await.result(store.lifecycleEventsAfter(readerPosition, 10))),
           "a reader already past the other event still gets the one committed later");
     }
   }
@@ -119,7 +115,7 @@ class LifecycleStreamTest {
       for (int g = 0; g < TRANSITIONS_PER_WRITER / 2; g++) {
         created.add(store.create(request(), null).map(c -> c.generation().id()));
       }
-      generations.add(await(Future.all(created)).list());
+      generations.add(Await.result(Future.all(created)).list());
     }
 
     Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -146,12 +142,12 @@ class LifecycleStreamTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     int expected = WRITERS * TRANSITIONS_PER_WRITER;
     while (read.size() < expected && System.nanoTime() < deadline) {
-      List<JsonObject> page = await(store.lifecycleEventsAfter(after, 50));
+      List<JsonObject> page = Await.result(store.lifecycleEventsAfter(after, 50));
       read.addAll(page);
       after = page.isEmpty() ? after : page.get(page.size() - 1).getLong("seq");
     }
     allWritten.get(10, TimeUnit.SECONDS);
-    read.addAll(await(store.lifecycleEventsAfter(after, 1000)));
+    read.addAll(Await.result(store.lifecycleEventsAfter(after, 1000)));
 
     assertEquals(expected, written.size());
     assertEquals(expected, read.size(), "every event once");
@@ -162,8 +158,8 @@ class LifecycleStreamTest {
   @Test
   void theSequencerPositionsCommittedEventsWithoutAnyReader(Vertx vertx) throws Exception {
     store.sequencer().start(vertx);
-    String id = await(store.create(request(), null)).generation().id();
-    await(store.apply(id, change(GenerationStatus.SUBMITTED)));
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (db.count("SELECT count(*) FROM lifecycle_events WHERE seq IS NULL") > 0 && System.nanoTime() < deadline) {
       TimeUnit.MILLISECONDS.sleep(5);
@@ -173,7 +169,7 @@ class LifecycleStreamTest {
 
   @Test
   void aPassHangingWithTheLockShowsAsAGrowingLagWhileReadersStillAnswer(Vertx vertx) throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
+    String id = Await.result(store.create(request(), null)).generation().id();
     try (Connection hung = db.connect()) {
       // a pass elsewhere that took the lock and never finishes
       hung.setAutoCommit(false);
@@ -181,8 +177,8 @@ class LifecycleStreamTest {
         st.execute("SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))");
       }
       store.sequencer().start(vertx);
-      await(store.apply(id, change(GenerationStatus.SUBMITTED)));
-      assertTrue(await(store.lifecycleEventsAfter(0, 10)).isEmpty(), "the reader answers with what is positioned");
+      Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
+      assertTrue(Await.result(store.lifecycleEventsAfter(0, 10)).isEmpty(), "the reader answers with what is positioned");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (store.sequencer().lagSeconds() < 1.0 && System.nanoTime() < deadline) {
         TimeUnit.MILLISECONDS.sleep(10);
@@ -190,17 +186,17 @@ class LifecycleStreamTest {
       assertTrue(store.sequencer().lagSeconds() >= 1.0, "lag " + store.sequencer().lagSeconds());
       hung.rollback();
     }
-    assertEquals(1, await(store.lifecycleEventsAfter(0, 10)).size(), "the stream resumes once the lock is free");
+    assertEquals(1, Await.result(store.lifecycleEventsAfter(0, 10)).size(), "the stream resumes once the lock is free");
   }
 
   @Test
   void anEventRestoredFromAnotherClusterIsPositionedBeforeNewerOnes() throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
-    await(store.apply(id, change(GenerationStatus.SUBMITTED)));
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
     // written by a cluster whose transaction ids ran far ahead of this one's, and dumped before it got a position
     db.execute("INSERT INTO lifecycle_events (id, type, generation_id, payload, tx) VALUES ('evt_restored',"
         + " 'generation.submitted', '" + id + "', '{\"id\":\"evt_restored\"}', '900000000000'::xid8)");
-    List<JsonObject> events = await(store.lifecycleEventsAfter(0, 10));
+    List<JsonObject> events = Await.result(store.lifecycleEventsAfter(0, 10));
     assertEquals("evt_restored", events.get(0).getString("id"));
     assertEquals(2, events.size());
   }

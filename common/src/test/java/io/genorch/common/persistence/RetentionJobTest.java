@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.persistence.RetentionJob.Kind;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,10 +47,6 @@ class RetentionJobTest {
   void drop() {
     pool.close().toCompletionStage().toCompletableFuture().join();
     db.close();
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   private RetentionJob defaults(int batchSize) {
@@ -106,7 +102,7 @@ class RetentionJobTest {
     callback("evt_recent_delivered", RECENT, true);
     db.execute("INSERT INTO generation_events (generation_id, type, at) VALUES ('gen_r', 'succeeded', " + OLD + ")");
 
-    Map<Kind, Long> deleted = await(defaults(500).run());
+    Map<Kind, Long> deleted = Await.result(defaults(500).run());
 
     assertEquals(Map.of(Kind.WEBHOOK_DELIVERIES, 1L, Kind.IDEMPOTENCY_KEYS, 1L, Kind.SETTLED_CALLBACKS, 1L,
         Kind.LIFECYCLE_EVENTS, 2L), deleted);
@@ -127,9 +123,9 @@ class RetentionJobTest {
     }
     RetentionJob job = defaults(2);
 
-    assertEquals(2, await(job.deleteBatch(Kind.IDEMPOTENCY_KEYS)));
+    assertEquals(2, Await.result(job.deleteBatch(Kind.IDEMPOTENCY_KEYS)));
     assertEquals(3, db.count("SELECT count(*) FROM idempotency_keys"));
-    assertEquals(3L, await(job.run()).get(Kind.IDEMPOTENCY_KEYS), "a pass goes on batch after batch");
+    assertEquals(3L, Await.result(job.run()).get(Kind.IDEMPOTENCY_KEYS), "a pass goes on batch after batch");
     assertEquals(0, db.count("SELECT count(*) FROM idempotency_keys"));
   }
 
@@ -140,7 +136,7 @@ class RetentionJobTest {
     Future<Map<Kind, Long>> first = defaults(5).run();
     Future<Map<Kind, Long>> second = defaults(5).run();
 
-    long deleted = await(first).get(Kind.IDEMPOTENCY_KEYS) + await(second).get(Kind.IDEMPOTENCY_KEYS);
+    long deleted = Await.result(first).get(Kind.IDEMPOTENCY_KEYS) + Await.result(second).get(Kind.IDEMPOTENCY_KEYS);
 
     assertEquals(200, deleted, "each row deleted once, by one of them");
     assertEquals(0, db.count("SELECT count(*) FROM idempotency_keys"));
@@ -153,7 +149,7 @@ class RetentionJobTest {
     RetentionJob job = RetentionJob.fromConfig(pool, OrchConfig.of(Map.of(
         "ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS", "0", "ORCH_RETENTION_LIFECYCLE_EVENTS_DAYS", "0")));
 
-    await(job.run());
+    Await.result(job.run());
 
     assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries"));
     assertEquals(1, db.count("SELECT count(*) FROM lifecycle_events"));
