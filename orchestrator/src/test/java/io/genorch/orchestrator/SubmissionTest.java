@@ -157,7 +157,8 @@ class SubmissionTest {
     List<JsonObject> failures = timeline(id, "submit_failed");
     assertEquals(1, failures.size());
     assertEquals(true, failures.get(0).getJsonObject("detail").getBoolean("ambiguous"));
-    Thread.sleep(600); // several sweeps
+    // no pause needed for the sweeps to have their chance to send it again: the job runs 3 s, and its late webhook
+    // (awaited below) comes after every sweep of that time
     SimJob job = onlyJobWithPrompt("runblob-kling-o3", prompt);
     JsonObject done = awaitStatus(id, "succeeded");
     assertEquals(job.taskId(), done.getString("providerTaskId"), "the late webhook bound the task id");
@@ -174,7 +175,10 @@ class SubmissionTest {
     }
     db.execute("DELETE FROM provider_rate_windows WHERE provider = 'vidgo'");
     List<String> ids = List.of(create("vidgo", "r1"), create("vidgo", "r2"), create("vidgo", "r3"), create("vidgo", "r4"));
-    Thread.sleep(1500);
+    Await.until("two of them sent", () -> ids.stream()
+        .filter(id -> !api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count(), n -> n >= 2);
+    // a generation queued after them and sent: the sweeps have gone past the two that wait
+    awaitStatus(create("runblob-sora", "after the budget"), "submitted", "processing", "succeeded");
     long waiting = ids.stream().filter(id -> api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count();
     assertEquals(2, waiting, "ORCH_PROVIDER_VIDGO_MAX_RPM=2 lets two through this minute; the others wait, queued");
     assertEquals(2, db.count("SELECT max(used) FROM provider_rate_windows WHERE provider = 'vidgo'"));

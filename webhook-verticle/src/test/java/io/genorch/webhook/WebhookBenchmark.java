@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.testing.Await;
+import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,8 +15,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,44 +98,29 @@ class WebhookBenchmark {
     long ok = db.count("SELECT count(*) FROM webhook_deliveries d JOIN generations g ON g.id = d.generation_id WHERE g.id LIKE 'gen_bench_%'");
     long succeeded = db.count("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND status = 'succeeded'");
     long duplicates = db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id LIKE 'gen_bench_%' AND outcome = 'duplicate'");
-    String version = versionOf(db);
 
-    StringBuilder report = new StringBuilder();
-    report.append("# webhook-verticle benchmark (WebhookBenchmark)\n");
-    report.append("date:             ").append(Instant.now()).append('\n');
-    report.append("machine:          ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
-        .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
-        .append(System.getProperty("java.version")).append(", max heap ")
-        .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
-    report.append("database:         PostgreSQL ").append(version).append(" via TestDatabase (")
-        .append(db.url().replaceAll("//[^@]*@", "//")).append("), pool 16\n");
+    StringBuilder report = BenchmarkReport.begin("webhook-verticle benchmark (WebhookBenchmark)", db, 16);
     report.append("setup:            client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n")
         .append("                  processes (state machine, timeline, lifecycle event) while it acknowledges\n");
     report.append("deliveries:       ").append(count).append(" (").append(GENERATIONS)
         .append(" generations x 2: terminal callback + redelivery), after ").append(WARMUP).append(" warm-up\n");
     report.append("concurrency:      ").append(CONCURRENCY).append(" requests in flight\n");
     report.append("acknowledged:     ").append(sorted.length).append(" x 200 of ").append(sent).append(" sent\n");
-    report.append(String.format("throughput:       %.0f deliveries/s acknowledged (%.2f s)%n", sorted.length / seconds(ackedNanos), seconds(ackedNanos)));
+    report.append(String.format("throughput:       %.0f deliveries/s acknowledged (%.2f s)%n", sorted.length / BenchmarkReport.seconds(ackedNanos), BenchmarkReport.seconds(ackedNanos)));
     report.append(String.format("ack latency:      p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
         ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])));
     report.append(String.format("unloaded:         %d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
         soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
         ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])));
     report.append(String.format("all applied:      %.2f s after the first request (%.0f deliveries/s end to end; %s)%n",
-        seconds(allAppliedNanos), sorted.length / seconds(allAppliedNanos),
-        processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"));
+        BenchmarkReport.seconds(allAppliedNanos), sorted.length / BenchmarkReport.seconds(allAppliedNanos),
+        processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", BenchmarkReport.seconds(processedWait)) + " after the last ack"));
     report.append(String.format("/v1/events lag:   transition to seq, oldest event per sequencer pass, sampled every 10 ms:"
         + " p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", 1000 * lags[lags.length / 2],
         1000 * lags[(int) (lags.length * 0.99)], 1000 * lags[lags.length - 1]));
     report.append("check:            ").append(succeeded).append('/').append(GENERATIONS).append(" generations succeeded, ")
         .append(ok).append(" deliveries stored, ").append(duplicates).append(" recorded as duplicates\n");
-    report.append(io.genorch.common.testing.MemoryReport.line());
-    report.append("rerun:            bench/run.sh webhook\n");
-
-    Path out = Path.of("target", "benchmarks", "webhook.txt");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, report.toString());
-    System.out.print(report);
+    BenchmarkReport.finish(report, "webhook");
     assertEquals(count, sorted.length, "every delivery was acknowledged with 200");
     assertEquals(GENERATIONS, succeeded);
   }
@@ -211,27 +195,9 @@ class WebhookBenchmark {
   /** Nanoseconds until no delivery is left unprocessed, or -1 when {@code until} passed first. */
   private static long waitProcessed(TestDatabase db, Instant until) {
     long start = System.nanoTime();
-    while (db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL") > 0) {
-      if (Instant.now().isAfter(until)) {
-        return -1;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return -1;
-      }
-    }
-    return System.nanoTime() - start;
-  }
-
-  private static String versionOf(TestDatabase db) {
-    try (var c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
-      rs.next();
-      return rs.getString(1);
-    } catch (Exception e) {
-      return "unknown";
-    }
+    long unprocessed = Await.lastSeen(Duration.between(Instant.now(), until),
+        () -> db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL"), n -> n == 0);
+    return unprocessed == 0 ? System.nanoTime() - start : -1;
   }
 
   private static long percentile(long[] sorted, int p) {
@@ -244,9 +210,5 @@ class WebhookBenchmark {
 
   private static double ms(long nanos) {
     return nanos / 1_000_000.0;
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1_000_000_000.0;
   }
 }

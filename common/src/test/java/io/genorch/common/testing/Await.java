@@ -46,12 +46,21 @@ public final class Await {
   }
 
   public static <T> T until(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
+    T last = lastSeen(timeout, probe, done);
+    if (!done.test(last)) {
+      throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
+    }
+    return last;
+  }
+
+  /**
+   * Polls {@code probe} until {@code done} accepts what it returns or {@code timeout} has passed; returns the last
+   * value either way. For benchmarks, which report how far they got instead of failing at once.
+   */
+  public static <T> T lastSeen(Duration timeout, Supplier<T> probe, Predicate<T> done) {
     long deadline = System.nanoTime() + timeout.toNanos();
     T last = probe.get();
-    while (!done.test(last)) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
-      }
+    while (!done.test(last) && System.nanoTime() - deadline < 0) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
