@@ -17,19 +17,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client API of CONTRACT.md section 1, driven over real HTTP against a real database. */
 class ClientApiTest {
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private static Orchestrator service;
   private static ApiClient api;
 
   @BeforeAll
   static void start() {
-    db = TestDatabase.create();
     service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
     api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
   }
@@ -37,12 +37,6 @@ class ClientApiTest {
   @AfterAll
   static void stop() {
     TestOrchestrators.stop(service);
-    db.close();
-  }
-
-  @BeforeEach
-  void emptyTables() {
-    db.reset();
   }
 
   private static JsonObject validBody() {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Input PostgreSQL cannot store as sent (NUL, lone surrogates), bytes that are not UTF-8, ambiguous JSON and
@@ -27,7 +28,8 @@ class ClientInputTest {
 
   private static final String AUTH = "Authorization: Bearer " + TestOrchestrators.API_KEY;
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private static Orchestrator service;
   private static ApiClient api;
   private static int apiPort;
@@ -36,7 +38,6 @@ class ClientInputTest {
 
   @BeforeAll
   static void start() {
-    db = TestDatabase.create();
     var env = TestOrchestrators.baseConfig(db);
     webhookPort = Integer.parseInt(env.get("ORCH_WEBHOOK_PORT"));
     service = TestOrchestrators.start(env);
@@ -47,12 +48,10 @@ class ClientInputTest {
   @AfterAll
   static void stop() {
     TestOrchestrators.stop(service);
-    db.close();
   }
 
   @BeforeEach
   void captureLogs() {
-    db.reset();
     logs = new LogCapture();
   }
 

@@ -20,32 +20,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ORCH_PROVIDER_<ID>_CONFIRM_WEBHOOKS: a delivery is a hint, the provider's status API is the truth. */
 @ExtendWith(VertxExtension.class)
 class WebhookConfirmTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.perClass();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
 
   @BeforeEach
   void verticle(Vertx vertx) {

@@ -21,34 +21,23 @@ import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The request path: what is answered for what, and what is stored before the 200. */
 @ExtendWith(VertxExtension.class)
 class WebhookIngestTest {
 
   private static final String RUNBLOB_TASK = "550e8400-e29b-41d4-a716-446655440000";
-  private static TestDatabase db;
+  /** Each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once. */
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private WebhookHarness h;
-
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
 
   @BeforeEach
   void start(Vertx vertx) {
-    // each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once
-    db.reset();
     h = WebhookHarness.start(vertx, db, env(Map.of()));
   }
 

@@ -17,10 +17,9 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,21 +30,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 class WebhookSimulatorTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.perClass();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
 
   @BeforeEach
   void verticle(Vertx vertx) {

@@ -22,12 +22,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -37,26 +36,15 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(VertxExtension.class)
 class WebhookTokenRedactionTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
-
   @BeforeEach
   void verticle(Vertx vertx) {
-    db.reset();
     logged.start();
     root().addAppender(logged);
     h = WebhookHarness.start(vertx, db, WebhookHarness.env(providers));

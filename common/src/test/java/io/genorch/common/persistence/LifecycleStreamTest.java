@@ -21,11 +21,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** GET /v1/events' stream: transitions never wait for each other, readers never skip or repeat an event. */
 @ExtendWith(VertxExtension.class)
@@ -34,22 +33,12 @@ class LifecycleStreamTest {
   private static final int WRITERS = 8;
   private static final int TRANSITIONS_PER_WRITER = 200;
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private GenerationStore store;
-
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
 
   @BeforeEach
   void store(Vertx vertx) {
-    db.reset();
     store = new GenerationStore(db.open().pool(vertx, WRITERS + 2), vertx.eventBus());
   }
 

@@ -7,9 +7,14 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** The provider simulator on its own Vert.x, and the ORCH_PROVIDER_* settings that point the service at it. */
-public final class SimulatedProviders implements AutoCloseable {
+/**
+ * The provider simulator on its own Vert.x, and the ORCH_PROVIDER_* settings that point the service at it. On a
+ * static {@code @RegisterExtension} field it is closed after the test class.
+ */
+public final class SimulatedProviders implements AutoCloseable, AfterAllCallback {
 
   public final Vertx vertx = Vertx.vertx();
   public final ProviderSimulator simulator;
@@ -37,6 +42,11 @@ public final class SimulatedProviders implements AutoCloseable {
   /** {@link #enable} for every simulated provider. */
   public Map<String, String> enableAll() {
     return enable(ProviderSimulator.PROVIDERS.toArray(String[]::new));
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   @Override
