@@ -11,9 +11,7 @@ import io.vertx.sqlclient.Pool;
 import io.genorch.common.persistence.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import java.time.Duration;
+import io.vertx.core.http.HttpClientOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,7 +27,7 @@ public record ServiceContext(
 
   /** Builds the shared parts for one process over an opened (and migrated) database. */
   public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
-    Pool pool = database.pool(vertx, config.getInt("ORCH_PG_POOL_SIZE", 16));
+    Pool pool = database.pool(vertx, config.getInt("ORCH_PG_POOL_SIZE", 16), config.pgPoolWaitQueue());
     Providers providers = Providers.all();
     Map<String, ProviderSettings> settings = new LinkedHashMap<>();
     providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
@@ -37,9 +35,8 @@ public record ServiceContext(
     // the default of 5 connections per host would cap the requests MAX_IN_FLIGHT allows to one provider
     int connectionsPerProvider = settings.values().stream().mapToInt(ProviderSettings::maxInFlight).max().orElse(0);
     ProviderClient client = new ProviderClient(
-        WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
-            new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
-        Duration.ofMillis(config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000)));
+        vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
+        config.providerTimeout());
     return new ServiceContext(
         config, pool, new GenerationStore(pool, vertx.eventBus()), providers, Map.copyOf(settings), gate, client);
   }

@@ -42,12 +42,11 @@ public record WebhookOptions(
   }
 
   public static WebhookOptions from(OrchConfig config) {
-    // a claimed delivery may wait for one provider status call: the lease outlasts the provider timeout
-    long providerTimeout = config.getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000);
+    // a claimed delivery may wait for one provider status call (a confirmation): the lease outlasts its deadline
     return new WebhookOptions(
         config.getBoolean("ORCH_WEBHOOK_PROCESS", true),
         Duration.ofMillis(config.getLong("ORCH_WEBHOOK_SWEEP_MS", 2_000)),
-        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_LEASE_MS", providerTimeout + 30_000)),
+        Duration.ofMillis(config.getLong("ORCH_WEBHOOK_LEASE_MS", config.providerCallLease().toMillis())),
         config.getInt("ORCH_WEBHOOK_BATCH_SIZE", 32),
         config.getInt("ORCH_WEBHOOK_CONCURRENCY", 4),
         config.getInt("ORCH_WEBHOOK_MAX_ATTEMPTS", 12),

@@ -100,6 +100,30 @@ public final class OrchConfig {
     return getBoolean("ORCH_CALLBACK_ALLOW_PRIVATE", false);
   }
 
+  /** Submits in flight from one instance's wakes, and per sweep (ORCH_SUBMIT_CONCURRENCY). */
+  public int submitConcurrency() {
+    return getInt("ORCH_SUBMIT_CONCURRENCY", 16);
+  }
+
+  /** Database requests that may wait for a pooled connection; beyond that they fail fast (the API answers 503). */
+  public int pgPoolWaitQueue() {
+    return getInt("ORCH_PG_POOL_WAIT_QUEUE", 1_000);
+  }
+
+  /** The total time one provider call may take, from asking for a connection to the answer's last byte. */
+  public Duration providerTimeout() {
+    return Duration.ofMillis(getLong("ORCH_PROVIDER_TIMEOUT_MS", 30_000));
+  }
+
+  /**
+   * How long work that makes one provider call is held before another instance may take it over: the call's
+   * deadline plus time for the database writes around it. The submit lease, the poller's claim and the webhook
+   * confirmation lease are all derived from it.
+   */
+  public Duration providerCallLease() {
+    return providerTimeout().plusSeconds(30);
+  }
+
   public ProviderSettings provider(ProviderSpec spec) {
     String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(spec.id()) + "_";
     String baseUrl = get(prefix + "BASE_URL").orElse(spec.defaultBaseUrl());

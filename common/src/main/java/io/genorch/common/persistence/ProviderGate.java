@@ -3,6 +3,8 @@ package io.genorch.common.persistence;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,9 +14,12 @@ import java.util.function.ToIntFunction;
 
 /**
  * Admission to a provider's API: at most ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT requests at once in this instance,
- * and at most ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM a minute across every instance sharing the database (submit and status
- * calls together). A caller that is refused does not wait here: it keeps its work due and asks again later, so a
- * waiting generation stays in the database, not in memory.
+ * and at most ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM in any 60 seconds across every instance sharing the database (submit
+ * and status calls together). The fleet-wide budget is a sliding window kept as one row per request a minute
+ * ({@link Sql#TAKE_PERMIT_SLOT}): a permit is one statement that reuses a slot idle for over 60 s, so the budget
+ * holds across any boundary, concurrent permits update different rows, and a refusal writes nothing. A caller that
+ * is refused does not wait here: it keeps its work due and asks again later, so a waiting generation stays in the
+ * database, not in memory.
  */
 public final class ProviderGate {
 
@@ -22,6 +27,8 @@ public final class ProviderGate {
   private final ToIntFunction<String> maxRpm;
   private final ToIntFunction<String> maxInFlight;
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  /** Per provider, the slot count this process has made sure of (the budget can be raised between restarts). */
+  private final Map<String, Future<Void>> slotsReady = new ConcurrentHashMap<>();
 
   public ProviderGate(Pool pool, ToIntFunction<String> maxRpm, ToIntFunction<String> maxInFlight) {
     this.pool = pool;
@@ -48,14 +55,21 @@ public final class ProviderGate {
 
   /** A permit, or empty when the provider's in-flight or per-minute budget is used up for now. */
   public Future<Optional<Permit>> tryAcquire(String provider) {
+    return tryAcquire(provider, null);
+  }
+
+  /** As {@link #tryAcquire(String)}, with the window measured at {@code at} instead of the database's clock. */
+  Future<Optional<Permit>> tryAcquire(String provider, Instant at) {
     AtomicInteger counter = counter(provider);
     if (counter.incrementAndGet() > maxInFlight.applyAsInt(provider)) {
       counter.decrementAndGet();
       return Future.succeededFuture(Optional.empty());
     }
     Permit permit = new Permit(provider);
-    return pool.preparedQuery(Sql.TAKE_RATE_PERMIT)
-        .execute(Tuple.of(provider, maxRpm.applyAsInt(provider)))
+    int budget = maxRpm.applyAsInt(provider);
+    return slotsFor(provider, budget)
+        .compose(v -> pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
+            .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC))))
         .map(rows -> {
           if (rows.size() == 1) {
             return Optional.of(permit);
@@ -64,6 +78,12 @@ public final class ProviderGate {
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
+  }
+
+  private Future<Void> slotsFor(String provider, int budget) {
+    Future<Void> ready = slotsReady.computeIfAbsent(provider,
+        p -> pool.preparedQuery(Sql.ADD_PERMIT_SLOTS).execute(Tuple.of(p, budget)).mapEmpty());
+    return ready.onFailure(err -> slotsReady.remove(provider, ready));
   }
 
   /**
@@ -89,11 +109,6 @@ public final class ProviderGate {
 
   public int inFlight(String provider) {
     return counter(provider).get();
-  }
-
-  /** Drops old per-minute counters; called now and then by a background timer. */
-  public Future<Void> prune() {
-    return pool.query(Sql.PRUNE_RATE_WINDOWS).execute().mapEmpty();
   }
 
   private AtomicInteger counter(String provider) {

@@ -64,14 +64,19 @@ final class Sql {
   static final String PING = "SELECT 1";
 
   /**
-   * Takes one request from a provider's budget for the current minute, fleet-wide: the row for (provider, minute)
-   * counts requests; the update only happens while under the limit, so an empty result means "wait".
+   * Takes one request from a provider's fleet-wide budget ($2 a minute) at $3 (null: the database's clock): a
+   * slot below $2 last used more than 60 s before. SKIP LOCKED lets concurrent requests take different slots; none
+   * free means "wait", and then nothing is locked or written.
    */
-  static final String TAKE_RATE_PERMIT =
-      "INSERT INTO provider_rate_windows AS w (provider, window_start, used) VALUES ($1, date_trunc('minute', now()), 1)"
-          + " ON CONFLICT (provider, window_start) DO UPDATE SET used = w.used + 1 WHERE w.used < $2"
-          + " RETURNING used";
+  static final String TAKE_PERMIT_SLOT =
+      "UPDATE provider_permit_slots SET used_at = coalesce($3::timestamptz, now())"
+          + " WHERE (provider, slot) = (SELECT provider, slot FROM provider_permit_slots"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " LIMIT 1 FOR UPDATE SKIP LOCKED)"
+          + " RETURNING slot";
 
-  static final String PRUNE_RATE_WINDOWS =
-      "DELETE FROM provider_rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 hour'";
+  /** Makes sure a provider has its $2 slots; run once per provider and process, before its first permit. */
+  static final String ADD_PERMIT_SLOTS =
+      "INSERT INTO provider_permit_slots (provider, slot) SELECT $1, s FROM generate_series(0, $2 - 1) s"
+          + " ON CONFLICT (provider, slot) DO NOTHING";
 }
