@@ -13,14 +13,16 @@ CREATE INDEX generations_submit_taken_idx ON generations (provider, next_submit_
     WHERE status = 'queued' AND submit_state IN ('claimed','sending');
 DROP INDEX generations_submit_due_idx;
 
--- Fleet-wide request budget (ORCH_PROVIDER_<ID>_MAX_RPM) as a sliding window: a provider has one slot per
--- request a minute, and a request takes a slot last used at least 60 s ago. Each slot is used at most once in any
--- 60 s, so no 60 s window holds more than the budget; a refused request finds no free slot and writes nothing.
+-- Fleet-wide request budget (ORCH_PROVIDER_<ID>_MAX_RPM) as a sliding window: a request takes a slot last used
+-- more than 60 s ago, or adds one while a provider has fewer than its budget. Each slot is used at most once in
+-- any 60 s, so no 60 s window holds more than the budget; a refused request finds no slot and writes nothing.
 CREATE TABLE provider_permit_slots (
     provider text        NOT NULL,
     slot     integer     NOT NULL,
     used_at  timestamptz NOT NULL DEFAULT '-infinity',
     PRIMARY KEY (provider, slot)
 );
+-- the longest-idle slot first, without reading the busy ones
+CREATE INDEX provider_permit_slots_idle_idx ON provider_permit_slots (provider, used_at);
 -- provider_rate_windows (the fixed-minute counters this replaces) stays until a later version, so that instances
 -- of the previous version still running during an upgrade keep a working gate.

@@ -16,8 +16,9 @@ import java.util.function.ToIntFunction;
  * Admission to a provider's API: at most ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT requests at once in this instance,
  * and at most ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM in any 60 seconds across every instance sharing the database (submit
  * and status calls together). The fleet-wide budget is a sliding window kept as one row per request a minute
- * ({@link Sql#TAKE_PERMIT_SLOT}): a permit is one statement that reuses a slot idle for over 60 s, so the budget
- * holds across any boundary, concurrent permits update different rows, and a refusal writes nothing. A caller that
+ * ({@link Sql#TAKE_PERMIT_SLOT}): a permit is one statement that reuses a slot idle for over 60 s (or adds one, up
+ * to the budget), so the budget holds across any boundary, concurrent permits update different rows, and a refusal
+ * writes nothing. A caller that
  * is refused does not wait here: it keeps its work due and asks again later, so a waiting generation stays in the
  * database, not in memory.
  */
@@ -27,8 +28,6 @@ public final class ProviderGate {
   private final ToIntFunction<String> maxRpm;
   private final ToIntFunction<String> maxInFlight;
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-  /** Per provider, the slot count this process has made sure of (the budget can be raised between restarts). */
-  private final Map<String, Future<Void>> slotsReady = new ConcurrentHashMap<>();
 
   public ProviderGate(Pool pool, ToIntFunction<String> maxRpm, ToIntFunction<String> maxInFlight) {
     this.pool = pool;
@@ -67,9 +66,8 @@ public final class ProviderGate {
     }
     Permit permit = new Permit(provider);
     int budget = maxRpm.applyAsInt(provider);
-    return slotsFor(provider, budget)
-        .compose(v -> pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
-            .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC))))
+    return pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
+        .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC)))
         .map(rows -> {
           if (rows.size() == 1) {
             return Optional.of(permit);
@@ -78,12 +76,6 @@ public final class ProviderGate {
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
-  }
-
-  private Future<Void> slotsFor(String provider, int budget) {
-    Future<Void> ready = slotsReady.computeIfAbsent(provider,
-        p -> pool.preparedQuery(Sql.ADD_PERMIT_SLOTS).execute(Tuple.of(p, budget)).mapEmpty());
-    return ready.onFailure(err -> slotsReady.remove(provider, ready));
   }
 
   /**

@@ -64,19 +64,20 @@ final class Sql {
   static final String PING = "SELECT 1";
 
   /**
-   * Takes one request from a provider's fleet-wide budget ($2 a minute) at $3 (null: the database's clock): a
-   * slot below $2 last used more than 60 s before. SKIP LOCKED lets concurrent requests take different slots; none
-   * free means "wait", and then nothing is locked or written.
+   * Takes one request from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's clock): the
+   * longest-idle slot below $2 last used more than 60 s before, or, when none is free and fewer than $2 exist, a
+   * new one, so a provider has only as many slots as its busiest minute needed. SKIP LOCKED lets concurrent
+   * requests take different slots. No row returned means "wait", and then nothing was locked or written.
    */
   static final String TAKE_PERMIT_SLOT =
-      "UPDATE provider_permit_slots SET used_at = coalesce($3::timestamptz, now())"
-          + " WHERE (provider, slot) = (SELECT provider, slot FROM provider_permit_slots"
+      "WITH free AS (SELECT slot FROM provider_permit_slots"
           + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
-          + " LIMIT 1 FOR UPDATE SKIP LOCKED)"
-          + " RETURNING slot";
-
-  /** Makes sure a provider has its $2 slots; run once per provider and process, before its first permit. */
-  static final String ADD_PERMIT_SLOTS =
-      "INSERT INTO provider_permit_slots (provider, slot) SELECT $1, s FROM generate_series(0, $2 - 1) s"
-          + " ON CONFLICT (provider, slot) DO NOTHING";
+          + " ORDER BY used_at LIMIT 1 FOR UPDATE SKIP LOCKED),"
+          + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
+          + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+          + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
+          + " SELECT $1, coalesce(max(slot) + 1, 0), coalesce($3::timestamptz, now()) FROM provider_permit_slots"
+          + " WHERE provider = $1 HAVING NOT EXISTS (SELECT 1 FROM free) AND coalesce(max(slot) + 1, 0) < $2"
+          + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
+          + " SELECT slot FROM taken UNION ALL SELECT slot FROM added";
 }
