@@ -24,6 +24,9 @@ import java.util.function.ToIntFunction;
  */
 public final class ProviderGate {
 
+  /** How often one request asks again after another took the slot it was adding (a burst on new slots). */
+  private static final int MAX_SLOT_RACES = 64;
+
   private final Pool pool;
   private final ToIntFunction<String> maxRpm;
   private final ToIntFunction<String> maxInFlight;
@@ -65,17 +68,28 @@ public final class ProviderGate {
       return Future.succeededFuture(Optional.empty());
     }
     Permit permit = new Permit(provider);
-    int budget = maxRpm.applyAsInt(provider);
-    return pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
-        .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC)))
-        .map(rows -> {
-          if (rows.size() == 1) {
+    return takeSlot(provider, maxRpm.applyAsInt(provider), at, MAX_SLOT_RACES)
+        .map(granted -> {
+          if (granted) {
             return Optional.of(permit);
           }
           permit.release();
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
+  }
+
+  /** True when a slot was taken; asks again, a bounded number of times, after losing a race to add a slot. */
+  private Future<Boolean> takeSlot(String provider, int budget, Instant at, int racesLeft) {
+    return pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
+        .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(false);
+          }
+          boolean granted = rows.iterator().next().getBoolean("granted");
+          return granted || racesLeft == 0 ? Future.succeededFuture(granted) : takeSlot(provider, budget, at, racesLeft - 1);
+        });
   }
 
   /**

@@ -67,7 +67,8 @@ final class Sql {
    * Takes one request from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's clock): the
    * longest-idle slot below $2 last used more than 60 s before, or, when none is free and fewer than $2 exist, a
    * new one, so a provider has only as many slots as its busiest minute needed. SKIP LOCKED lets concurrent
-   * requests take different slots. No row returned means "wait", and then nothing was locked or written.
+   * requests take different slots. No row returned means "wait", and then nothing was locked or written; a row with
+   * granted false means another request added the same new slot at the same moment: ask again.
    */
   static final String TAKE_PERMIT_SLOT =
       "WITH free AS (SELECT slot FROM provider_permit_slots"
@@ -75,9 +76,11 @@ final class Sql {
           + " ORDER BY used_at LIMIT 1 FOR UPDATE SKIP LOCKED),"
           + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
           + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+          + " candidate AS (SELECT coalesce(max(slot) + 1, 0) AS slot FROM provider_permit_slots WHERE provider = $1"
+          + " HAVING NOT EXISTS (SELECT 1 FROM free) AND coalesce(max(slot) + 1, 0) < $2),"
           + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
-          + " SELECT $1, coalesce(max(slot) + 1, 0), coalesce($3::timestamptz, now()) FROM provider_permit_slots"
-          + " WHERE provider = $1 HAVING NOT EXISTS (SELECT 1 FROM free) AND coalesce(max(slot) + 1, 0) < $2"
+          + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
           + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
-          + " SELECT slot FROM taken UNION ALL SELECT slot FROM added";
+          + " SELECT slot, true AS granted FROM taken UNION ALL SELECT slot, true FROM added"
+          + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)";
 }
