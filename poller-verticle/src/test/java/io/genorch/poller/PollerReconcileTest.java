@@ -201,10 +201,11 @@ class PollerReconcileTest {
   @Test
   void aUsedUpRequestBudgetDefersChecksWithoutCountingThem() {
     String provider = "vidgo";
-    // the fleet has used this minute's budget (and the next two): the gate refuses every request
-    h.db.execute("INSERT INTO provider_rate_windows (provider, window_start, used)"
-        + " SELECT '" + provider + "', date_trunc('minute', now()) + m * interval '1 minute', 1000000 FROM generate_series(0, 2) m"
-        + " ON CONFLICT (provider, window_start) DO UPDATE SET used = 1000000");
+    // the fleet has used the whole budget (1,000,000 in the harness) just now: its last slot exists, and every
+    // slot looks used a few minutes ahead, so the gate refuses
+    h.db.execute("INSERT INTO provider_permit_slots (provider, slot) VALUES ('" + provider + "', 999999)"
+        + " ON CONFLICT (provider, slot) DO NOTHING");
+    h.db.execute("UPDATE provider_permit_slots SET used_at = now() + interval '3 minutes' WHERE provider = '" + provider + "'");
     List<Submitted> subs;
     try {
       subs = List.of(h.submit(provider, "a quiet lake [sim:no-callback]"), h.submit(provider, "a quiet lake [sim:no-callback]"),
@@ -223,7 +224,7 @@ class PollerReconcileTest {
             + "' AND next_check_at <= now() + interval '" + GATE_RETRY.toMillis() + " milliseconds'"), n -> n == 1);
       }
     } finally {
-      h.db.execute("DELETE FROM provider_rate_windows WHERE provider = '" + provider + "'");
+      h.db.execute("DELETE FROM provider_permit_slots WHERE provider = '" + provider + "'"); // a fresh budget
     }
 
     for (Submitted s : subs) {

@@ -119,6 +119,16 @@ public final class OrchConfig {
     return get(Settings.METRICS_ENABLED);
   }
 
+  /** Submits in flight from one instance's wakes, and per sweep (ORCH_SUBMIT_CONCURRENCY). */
+  public int submitConcurrency() {
+    return get(Settings.SUBMIT_CONCURRENCY);
+  }
+
+  /** Database requests that may wait for a pooled connection; beyond that they fail fast (the API answers 503). */
+  public int pgPoolWaitQueue() {
+    return get(Settings.PG_POOL_WAIT_QUEUE);
+  }
+
   public int pgPoolSize() {
     return get(Settings.PG_POOL_SIZE);
   }

@@ -130,6 +130,11 @@ public final class Settings {
   public static final Setting<Integer> HTTP_MAX_CONNECTIONS = integer("ORCH_HTTP_MAX_CONNECTIONS", 1_000, 1, 1_000_000,
       "open connections allowed on each HTTP port");
 
+  public static final Setting<Integer> SUBMIT_CONCURRENCY = integer("ORCH_SUBMIT_CONCURRENCY", 16, 1, 10_000,
+      "submits in flight from one instance's wakes, and per sweep");
+  public static final Setting<Integer> PG_POOL_WAIT_QUEUE = integer("ORCH_PG_POOL_WAIT_QUEUE", 1_000, 1, 1_000_000,
+      "database requests that may wait for a pooled connection; beyond that the API answers 503 with Retry-After");
+
   // retention (RetentionJob)
   public static final Setting<Integer> RETENTION_WEBHOOK_DELIVERIES_DAYS = integer("ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS",
       30, 0, 36_500, "processed webhook deliveries older than this many days are deleted; 0 keeps them");
@@ -152,7 +157,8 @@ public final class Settings {
       WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
-      RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS);
+      RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,
+      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

@@ -104,16 +104,25 @@ final class Sql {
   static final String PING = "SELECT 1";
 
   /**
-   * Takes one request from a provider's budget for the current minute, fleet-wide: the row for (provider, minute)
-   * counts requests; the update only happens while under the limit, so an empty result means "wait".
+   * Takes one request from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's clock): the
+   * longest-idle slot below $2 last used more than 60 s before, or, when none is free and fewer than $2 exist, a
+   * new one, so a provider has only as many slots as its busiest minute needed. SKIP LOCKED lets concurrent
+   * requests take different slots. No row returned means "wait", and then nothing was locked or written; a row with
+   * granted false means another request added the same new slot at the same moment: ask again.
    */
-  static final String TAKE_RATE_PERMIT =
-      "INSERT INTO provider_rate_windows AS w (provider, window_start, used) VALUES ($1, date_trunc('minute', now()), 1)"
-          + " ON CONFLICT (provider, window_start) DO UPDATE SET used = w.used + 1 WHERE w.used < $2"
-          + " RETURNING used";
-
-  static final String PRUNE_RATE_WINDOWS =
-      "DELETE FROM provider_rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 hour'";
+  static final String TAKE_PERMIT_SLOT =
+      "WITH free AS (SELECT slot FROM provider_permit_slots"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " ORDER BY used_at LIMIT 1 FOR UPDATE SKIP LOCKED),"
+          + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
+          + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+          + " candidate AS (SELECT coalesce(max(slot) + 1, 0) AS slot FROM provider_permit_slots WHERE provider = $1"
+          + " HAVING NOT EXISTS (SELECT 1 FROM free) AND coalesce(max(slot) + 1, 0) < $2),"
+          + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
+          + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
+          + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
+          + " SELECT slot, true AS granted FROM taken UNION ALL SELECT slot, true FROM added"
+          + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)";
 
   /**
    * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the

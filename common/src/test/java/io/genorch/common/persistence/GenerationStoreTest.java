@@ -41,7 +41,7 @@ class GenerationStoreTest {
 
   @BeforeEach
   void store(Vertx vertx) {
-    store = new GenerationStore(db.open().pool(vertx, 4), vertx.eventBus());
+    store = new GenerationStore(db.open().pool(vertx, 4, 100), vertx.eventBus());
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> published.add(m.body()));
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.Status;
@@ -164,6 +165,10 @@ public final class ApiVerticle extends VerticleBase {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
       error(ctx, api);
+    } else if (failure instanceof ConnectionPoolTooBusyException) {
+      // every database connection is busy and ORCH_PG_POOL_WAIT_QUEUE requests already wait for one
+      ctx.response().putHeader("Retry-After", "1");
+      error(ctx, ApiException.unavailable("the service is at capacity; try again shortly"));
     } else if (ctx.statusCode() == 413) {
       error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null));
     } else if (ctx.statusCode() == 400) {
