@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -54,7 +55,7 @@ class PoolWaitQueueTest {
       for (int i = 0; i < 20; i++) {
         answers.add(http.sendAsync(list, HttpResponse.BodyHandlers.ofString()));
       }
-      Eventually.await("the requests beyond the queue to be answered", Duration.ofSeconds(10),
+      Await.until("the requests beyond the queue to be answered", Duration.ofSeconds(10),
           () -> answers.stream().filter(CompletableFuture::isDone).count(), done -> done >= 18);
       for (CompletableFuture<HttpResponse<String>> answer : answers) {
         if (answer.isDone()) {

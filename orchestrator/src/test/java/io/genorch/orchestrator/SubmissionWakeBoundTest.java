@@ -2,6 +2,8 @@ package io.genorch.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -46,7 +48,7 @@ class SubmissionWakeBoundTest {
           .put("prompt", "held " + i + " [sim:submit-error=timeout]"));
       assertEquals(202, accepted.status(), accepted.body());
     }
-    Eventually.await("the first wake's request", Duration.ofSeconds(5), () -> providers.simulator.submitCalls("vidgo"),
+    Await.until("the first wake's request", Duration.ofSeconds(5), () -> providers.simulator.submitCalls("vidgo"),
         calls -> calls >= 1);
     Thread.sleep(1_000); // what must not happen: more requests while the first is held
     assertEquals(1, providers.simulator.submitCalls("vidgo"), "one submit from wakes at a time");

@@ -9,6 +9,8 @@ import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;
@@ -61,7 +63,7 @@ class SubmitterClaimTest {
   }
 
   private Generation sweepUntilSubmitted(String id) {
-    return Eventually.await(id + " to be submitted", Duration.ofSeconds(10), () -> {
+    return Await.until(id + " to be submitted", Duration.ofSeconds(10), () -> {
       submitter.sweep(10, 4).await();
       return ctx.store().find(id).await().orElseThrow();
     }, g -> g.status() != GenerationStatus.QUEUED);
@@ -75,10 +77,10 @@ class SubmitterClaimTest {
       assertFalse(submitter.submit(id).await(), "no permit could be had: nothing sent");
       // sweeps for well over the claim's lease: what was never sent must not be settled as ambiguous
       long until = System.nanoTime() + LEASE.multipliedBy(3).toNanos();
-      while (System.nanoTime() < until) {
+      Await.until("three leases of sweeps", LEASE.multipliedBy(6), () -> {
         submitter.sweep(10, 4).await();
-        Thread.sleep(100);
-      }
+        return System.nanoTime();
+      }, now -> now - until >= 0);
       assertEquals(0, ambiguousEvents(id));
       assertEquals(1, db.count("SELECT count(*) FROM generations WHERE id = '" + id + "' AND status = 'queued'"
           + " AND submit_state = 'pending' AND submit_attempts = 0"), "queued, pending, no attempt counted");

@@ -251,8 +251,7 @@ class WebhookIngestTest {
   void malformedAllowlistStopsTheStartNamingTheVariable(Vertx vertx) {
     ServiceContext ctx = ServiceContext.create(vertx, db.open(),
         OrchConfig.of(Map.of("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS", "10.0.0.0/8,api.example.com")));
-    Throwable failure = vertx.deployVerticle(new WebhookVerticle(ctx, 0)).toCompletionStage().toCompletableFuture()
-        .handle((ok, err) -> err).join();
-    assertTrue(failure != null && failure.toString().contains("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS"), String.valueOf(failure));
+    Throwable failure = Await.failure(vertx.deployVerticle(new WebhookVerticle(ctx, 0)));
+    assertTrue(failure.toString().contains("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS"), String.valueOf(failure));
   }
 }

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -133,7 +132,7 @@ class GenerationStoreTest {
     db.reset();
     for (int i = 0; i < 5; i++) {
       Await.result(store.create(request(), null));
-      Thread.sleep(2);
+      Thread.sleep(2); // the next id in a later millisecond: ids sort by their creation time first
     }
     var first = Await.result(store.list(null, null, null, 3));
     assertEquals(3, first.items().size());
@@ -156,9 +155,7 @@ class GenerationStoreTest {
     assertTrue(again.replayed());
     assertEquals(first.generation().id(), again.generation().id());
     var other = new GenerationStore.IdempotencyKey("caller", "k-1", new byte[] {9});
-    var failure = store.create(request(), other).toCompletionStage().toCompletableFuture();
-    var thrown = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> failure.get(10, TimeUnit.SECONDS));
-    assertTrue(thrown.getCause() instanceof GenerationStore.IdempotencyConflictException);
+    assertTrue(Await.failure(store.create(request(), other)) instanceof GenerationStore.IdempotencyConflictException);
     var otherCaller = Await.result(store.create(request(), new GenerationStore.IdempotencyKey("someone-else", "k-1", new byte[] {9})));
     assertFalse(otherCaller.replayed(), "keys are scoped by caller");
   }

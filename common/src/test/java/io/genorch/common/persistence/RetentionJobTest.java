@@ -45,7 +45,7 @@ class RetentionJobTest {
 
   @AfterEach
   void drop() {
-    pool.close().toCompletionStage().toCompletableFuture().join();
+    Await.result(pool.close());
     db.close();
   }
 
