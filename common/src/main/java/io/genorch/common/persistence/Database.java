@@ -82,6 +82,11 @@ public final class Database implements AutoCloseable {
         .build();
   }
 
+  /** A pool whose wait queue has the default bound of {@code ORCH_PG_POOL_WAIT_QUEUE}. */
+  public Pool pool(Vertx vertx, int maxSize) {
+    return pool(vertx, maxSize, io.genorch.common.config.Settings.PG_POOL_WAIT_QUEUE.defaultValue());
+  }
+
   public PgConnectOptions connectOptions() {
     return new PgConnectOptions(connectOptions).setCachePreparedStatements(true);
   }
