@@ -27,7 +27,6 @@ public final class ApimartAdapter implements ProviderAdapter {
       ID,
       "apimart video generations (Sora 2)",
       "sora-2",
-      List.of("sora-2", "sora-2-pro"),
       List.of(10, 15, 25),
       10,
       List.of("9:16", "16:9"),

@@ -24,7 +24,6 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
       ID,
       "heo365 Sora 2 text-to-video and image-to-video",
       "sora-2",
-      List.of("sora-2"),
       List.of(10, 15),
       10,
       List.of("9:16", "16:9"),

@@ -262,17 +262,12 @@ final class ProviderResponses {
     };
   }
 
-  /** The checks every provider makes from its spec: known model, allowed duration, prompt length. */
+  /**
+   * The check every provider makes from its spec: the prompt length its API takes. The model, duration and aspect
+   * ratio are checked against the catalog route the request goes to.
+   */
   static Optional<FieldError> checkAgainstSpec(ProviderSpec spec, GenerationRequest request) {
     int maxPrompt = spec.maxPromptLength();
-    if (!spec.models().contains(request.model())) {
-      return Optional.of(new FieldError("model",
-          "model must be one of " + String.join(", ", spec.models()) + " for " + spec.id()));
-    }
-    if (request.durationSeconds() != null && !spec.durations().contains(request.durationSeconds())) {
-      return Optional.of(new FieldError("durationSeconds",
-          "durationSeconds must be one of " + spec.durations() + " for " + spec.id()));
-    }
     if (request.prompt().codePointCount(0, request.prompt().length()) > maxPrompt) {
       return Optional.of(new FieldError("prompt", "prompt must have at most " + maxPrompt + " characters for " + spec.id()));
     }

@@ -26,7 +26,6 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       ID,
       "RunBlob Kling O3 text-to-video and image-to-video",
       "kling_o3",
-      List.of("kling_o3", "kling_o3_pro"),
       List.of(5, 10, 15),
       5,
       List.of("16:9", "9:16", "1:1"),

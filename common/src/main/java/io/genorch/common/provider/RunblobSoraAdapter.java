@@ -20,7 +20,6 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
       ID,
       "RunBlob Sora 2 text-to-video and image-to-video",
       "sora-2",
-      List.of("sora-2"),
       List.of(10, 15),
       10,
       List.of("9:16", "16:9"),

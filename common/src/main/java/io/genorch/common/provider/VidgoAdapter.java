@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,15 +19,11 @@ import java.util.Optional;
 public final class VidgoAdapter implements ProviderAdapter {
 
   public static final String ID = "vidgo";
-  private static final Map<String, List<Integer>> DURATIONS_BY_MODEL = Map.of(
-      "sora-2", List.of(10, 15),
-      "sora-2-pro", List.of(15, 25));
 
   private static final ProviderSpec SPEC = new ProviderSpec(
       ID,
       "vidgo unified API (Sora 2, Sora 2 Pro)",
       "sora-2",
-      List.of("sora-2", "sora-2-pro"),
       List.of(10, 15, 25),
       10,
       List.of("9:16", "16:9"),
@@ -48,17 +43,7 @@ public final class VidgoAdapter implements ProviderAdapter {
 
   @Override
   public Optional<FieldError> validate(GenerationRequest request) {
-    Optional<FieldError> generic = ProviderResponses.checkAgainstSpec(SPEC, request);
-    if (generic.isPresent()) {
-      return generic;
-    }
-    List<Integer> allowed = DURATIONS_BY_MODEL.get(request.model());
-    if (!allowed.contains(request.durationSeconds())) {
-      // the default of 10 s does not exist for sora-2-pro: such clients must name a duration
-      return Optional.of(new FieldError("durationSeconds",
-          "durationSeconds must be one of " + allowed + " for vidgo model " + request.model()));
-    }
-    return Optional.empty();
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override
