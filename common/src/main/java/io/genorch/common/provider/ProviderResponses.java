@@ -257,9 +257,24 @@ final class ProviderResponses {
   /** Failures that are the provider's trouble rather than the request's are worth a new generation. */
   private static boolean retryable(String code) {
     return switch (code) {
-      case "TIMEOUT", "MAINTENANCE", "TASK_FAILED", GENERATION_FAILED -> true;
+      case "TIMEOUT", "MAINTENANCE", "TASK_FAILED" -> true;
       default -> false;
     };
+  }
+
+  /** The words of a failure that say the provider itself failed (its "system error, please try again" class). */
+  private static final Pattern SYSTEM_FAILURE = Pattern.compile(
+      "system[ _]error|internal[ _]error|server[ _]error|service[ _]unavailable|try again|maintenance|timed? ?out",
+      Pattern.CASE_INSENSITIVE);
+
+  /** Whether a provider's failure text is of its retry class (see {@link #SYSTEM_FAILURE}). */
+  static boolean saysSystemFailure(String text) {
+    return text != null && SYSTEM_FAILURE.matcher(text).find();
+  }
+
+  /** The same failure, with the adapter's own reading of whether it is worth a re-run. */
+  static GenerationError retryable(GenerationError error, boolean retryable) {
+    return new GenerationError(error.code(), error.message(), retryable);
   }
 
   /**

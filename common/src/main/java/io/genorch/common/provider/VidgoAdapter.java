@@ -14,7 +14,9 @@ import java.util.Optional;
 /**
  * vidgo (seed 002, docs.vidgo.ai/api-manual): the request nests the generation under {@code input}; answers are
  * wrapped in {@code {code, data}} and a failed task still has {@code code:200}, so {@code data.status} decides.
- * Its callback retries close within about 7 seconds: the poller is the real safety net here.
+ * Its callback retries close within about 7 seconds: the poller is the real safety net here. Retry class: a
+ * failed task whose {@code error_message} names a system failure (system/internal/server error, timeout,
+ * maintenance, "try again") is retryable; a content-policy or input reason is final.
  */
 public final class VidgoAdapter implements ProviderAdapter {
 
@@ -100,8 +102,11 @@ public final class VidgoAdapter implements ProviderAdapter {
     Integer progress = ProviderResponses.integer(data.getValue("progress"));
     return switch (word) {
       case "finished" -> ProviderResponses.succeeded(taskId, word, outputs(data.getValue("files")));
-      case "failed" -> ProviderResponses.failed(taskId, word, progress,
-          ProviderResponses.failure(null, ProviderResponses.text(data.getValue("error_message"))));
+      case "failed" -> {
+        String message = ProviderResponses.text(data.getValue("error_message"));
+        yield ProviderResponses.failed(taskId, word, progress, ProviderResponses.retryable(
+            ProviderResponses.failure(null, message), ProviderResponses.saysSystemFailure(message)));
+      }
       case "not_started" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
       case "running" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
       default -> ProviderResponses.unknownWord(ID, taskId, word, progress);
