@@ -29,13 +29,13 @@ public final class Catalog {
   private static final int MAX_DURATION = 3600;
 
   private final Map<String, CatalogModel> models;
+  /** Model ids in declaration order (built-in first, then the file's new ones). */
+  private final List<String> order;
 
   private Catalog(Map<String, CatalogModel> models) {
     this.models = Map.copyOf(models);
     this.order = List.copyOf(models.keySet());
   }
-
-  private final List<String> order;
 
   /** The built-in default for the given providers, checked like a file. */
   public static Catalog builtIn(Set<String> knownProviders) {
