@@ -12,6 +12,8 @@ import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.persistence.LifecycleSequencer;
 import io.genorch.common.provider.Providers;
+import io.genorch.common.catalog.LiveCatalog;
+import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.orchestrator.api.ApiKeys;
 import io.genorch.orchestrator.api.ApiOptions;
 import io.genorch.orchestrator.callbacks.CallbackOptions;
@@ -38,7 +40,9 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +111,11 @@ public final class Orchestrator {
     Future<ProviderSimulator> simulator = config.demo()
         ? ProviderSimulator.start(vertx, SimulatorOptions.defaults().withTimeScale(DEMO_TIME_SCALE).withAdoptUnknownTasks(true))
         : Future.succeededFuture(null);
-    return simulator.compose(sim -> {
+    Future<LiveCatalog> catalogs = LiveCatalog.start(vertx, new LinkedHashSet<>(Providers.all().ids()),
+        config.catalogFile(), config.catalogScanPeriod());
+    return Future.all(simulator, catalogs).compose(started -> {
+      ProviderSimulator sim = simulator.result();
+      LiveCatalog catalog = catalogs.result();
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config, webhookPort));
       LOG.info("Settings: {}", effective.effectiveSettings(Providers.all().ids()));
       ServiceContext c = ServiceContext.create(vertx, database, effective,
@@ -118,10 +126,12 @@ public final class Orchestrator {
       }
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
       ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
+      Predicate<String> enabled = id -> c.providerSettings().get(id).enabled();
+      ProviderHealth health = new ProviderHealth(c.pool(), effective.circuitFailures(), effective.circuitOpenFor());
       GenerationService service = new GenerationService(
-          c.store(), new RequestValidator(c.providers()), new CallbackAddresses(vertx, callbackOptions.allowPrivate()),
-          c.providers(),
-          id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
+          c.store(), new RequestValidator(c.providers(), catalog::current, enabled),
+          new CallbackAddresses(vertx, callbackOptions.allowPrivate()), c.providers(), enabled, vertx.eventBus(),
+          catalog::current, health);
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
           apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective));
       List<Future<String>> deployments = new ArrayList<>();

@@ -36,10 +36,12 @@ final class ProviderRoutes {
   private final JobStore store;
   private final JobRunner runner;
   private final SimulatorFaults faults;
+  private final ProviderConditions conditions;
   private final Supplier<String> origin;
 
   ProviderRoutes(SimulatorOptions options, JobStore store, JobRunner runner, SimulatorFaults faults,
-      Supplier<String> origin) {
+      ProviderConditions conditions, Supplier<String> origin) {
+    this.conditions = conditions;
     this.options = options;
     this.store = store;
     this.runner = runner;
@@ -76,6 +78,19 @@ final class ProviderRoutes {
       reply(ctx, d, d.invalidJson());
       return;
     }
+    // the provider as a whole first: in maintenance, out of credit, or no longer serving the model
+    if (conditions.inMaintenance(d.id())) {
+      reply(ctx, d, d.maintenance());
+      return;
+    }
+    if (conditions.outOfBalance(d.id())) {
+      reply(ctx, d, ProviderError.simulated(402));
+      return;
+    }
+    if (conditions.retired(d.id(), d.model(body))) {
+      reply(ctx, d, d.modelNotFound(d.model(body)));
+      return;
+    }
     String prompt = d.prompt(body);
     Directives directives = Directives.parse(prompt).over(faults.current());
     String fault = directives.submitError();
@@ -103,7 +118,9 @@ final class ProviderRoutes {
             }
             fault = fault.substring(0, fault.length() - CREATED_SUFFIX.length());
           }
-          reply(ctx, d, simulatedError(fault));
+          reply(ctx, d, fault.equals(Directives.MAINTENANCE) ? d.maintenance()
+              : fault.equals(Directives.MODEL_NOT_FOUND) ? d.modelNotFound(d.model(body))
+              : simulatedError(fault));
           return;
       }
     }

@@ -176,6 +176,26 @@ public final class OrchConfig {
     return get(Settings.RETENTION_BATCH_SIZE);
   }
 
+  /** ORCH_CATALOG_FILE: the JSON or YAML catalog that overrides and extends the built-in one; empty when unset. */
+  public Optional<Path> catalogFile() {
+    return get(Settings.CATALOG_FILE).map(Path::of);
+  }
+
+  /** How often the catalog file is read again (ORCH_CATALOG_SCAN_MS). */
+  public Duration catalogScanPeriod() {
+    return get(Settings.CATALOG_SCAN);
+  }
+
+  /** Provider-side failures in a row that open a provider's circuit (ORCH_CIRCUIT_FAILURES). */
+  public int circuitFailures() {
+    return get(Settings.CIRCUIT_FAILURES);
+  }
+
+  /** How long an open circuit waits before one probe may go through (ORCH_CIRCUIT_OPEN_S). */
+  public Duration circuitOpenFor() {
+    return get(Settings.CIRCUIT_OPEN);
+  }
+
   /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */
   public ProviderSettings provider(ProviderSpec spec) {
     String id = spec.id();

@@ -147,6 +147,17 @@ public final class Settings {
   public static final Setting<Integer> RETENTION_BATCH_SIZE = integer("ORCH_RETENTION_BATCH_SIZE", 500, 1, 100_000,
       "rows one retention delete statement removes at most");
 
+  // models, routing and provider health (CONTRACT.md section 8)
+  public static final Setting<Optional<String>> CATALOG_FILE = new Setting<>("ORCH_CATALOG_FILE", Optional.empty(),
+      "unset: the built-in catalog", "a path to a JSON or YAML (.yaml, .yml) file", v -> Optional.of(v),
+      UnaryOperator.identity(), "models and routes overriding and extending the built-in catalog; re-read when it changes");
+  public static final Setting<Duration> CATALOG_SCAN = millis("ORCH_CATALOG_SCAN_MS", 5_000, 100,
+      "how often ORCH_CATALOG_FILE is read again for changes");
+  public static final Setting<Integer> CIRCUIT_FAILURES = integer("ORCH_CIRCUIT_FAILURES", 5, 1, 1_000,
+      "provider-side failures in a row that open a provider's circuit (routing then skips it)");
+  public static final Setting<Duration> CIRCUIT_OPEN = seconds("ORCH_CIRCUIT_OPEN_S", 30, 1,
+      "how long an open circuit stays open before one probe request may go to the provider");
+
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
       CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL, LOG_FORMAT,
@@ -158,7 +169,7 @@ public final class Settings {
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
       RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,
-      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE);
+      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE, CATALOG_FILE, CATALOG_SCAN, CIRCUIT_FAILURES, CIRCUIT_OPEN);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

@@ -93,6 +93,14 @@ public final class GenerationStore {
 
   /** Stores a new queued generation with its {@code accepted} timeline entry, honouring an Idempotency-Key. */
   public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey) {
+    return create(request, idempotencyKey, null);
+  }
+
+  /**
+   * The same, for a generation whose provider the service chose: {@code routed} (the model asked for, the route
+   * taken and the candidates considered) becomes a {@code routed} timeline entry after {@code accepted}.
+   */
+  public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed) {
     String id = Ids.generationId();
     return pool.<Created>withTransaction(conn -> insertGeneration(conn, id, request)
             .compose(generation -> idempotencyKey == null
@@ -100,6 +108,7 @@ public final class GenerationStore {
                 : claimKey(conn, idempotencyKey, id).map(generation))
             .compose(generation -> insertTimeline(conn, id, "accepted", new JsonObject()
                     .put("provider", generation.provider()).put("model", generation.model()))
+                .compose(v -> routed == null ? Future.<Void>succeededFuture() : insertTimeline(conn, id, "routed", routed))
                 .map(new Created(generation, false))))
         .recover(err -> err instanceof KeyTakenException
             ? replay(idempotencyKey)

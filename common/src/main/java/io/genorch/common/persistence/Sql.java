@@ -160,4 +160,43 @@ final class Sql {
           + " WHERE e.occurred_at < now() - make_interval(secs => $1)"
           + " AND NOT EXISTS (SELECT 1 FROM client_callbacks c WHERE c.event_id = e.id)"
           + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)";
+
+  // provider circuits (ProviderHealth): one row per provider, every decision one statement over it
+
+  static final String CIRCUIT_SUCCESS =
+      "INSERT INTO provider_health (provider) VALUES ($1) ON CONFLICT (provider) DO UPDATE SET state = 'closed',"
+          + " consecutive_failures = 0, opened_at = NULL, probe_at = NULL, updated_at = now()"
+          + " WHERE provider_health.state <> 'closed' OR provider_health.consecutive_failures <> 0";
+
+  /** $2: failures in a row that open it. A failed probe opens it again at once; an open one keeps its opened_at. */
+  static final String CIRCUIT_FAILURE =
+      "INSERT INTO provider_health AS h (provider, state, consecutive_failures, opened_at)"
+          + " VALUES ($1, CASE WHEN $2 <= 1 THEN 'open' ELSE 'closed' END, 1, CASE WHEN $2 <= 1 THEN now() END)"
+          + " ON CONFLICT (provider) DO UPDATE SET"
+          + " consecutive_failures = h.consecutive_failures + 1,"
+          + " state = CASE WHEN h.state = 'half_open' OR h.consecutive_failures + 1 >= $2 THEN 'open' ELSE h.state END,"
+          + " opened_at = CASE WHEN h.state = 'half_open' OR (h.state = 'closed' AND h.consecutive_failures + 1 >= $2)"
+          + " THEN now() ELSE h.opened_at END,"
+          + " probe_at = NULL, updated_at = now()"
+          + " RETURNING state";
+
+  /**
+   * Whether a request may go to the provider now ($2: seconds an open circuit waits). Closed (or no row): yes. Open
+   * for long enough, or half-open with a probe older than that (its sender is gone): this caller takes the one probe,
+   * the row moving to half_open under its row lock, so of concurrent callers exactly one gets it. The outer SELECT
+   * sees the row as it was before the UPDATE.
+   */
+  static final String CIRCUIT_ALLOW =
+      "WITH probe AS (UPDATE provider_health SET state = 'half_open', probe_at = now(), updated_at = now()"
+          + " WHERE provider = $1 AND ((state = 'open' AND opened_at <= now() - make_interval(secs => $2))"
+          + " OR (state = 'half_open' AND probe_at <= now() - make_interval(secs => $2))) RETURNING provider)"
+          + " SELECT EXISTS (SELECT 1 FROM probe) AS probe,"
+          + " (SELECT state FROM provider_health WHERE provider = $1) AS state";
+
+  /** $1: seconds an open circuit waits; {@code wait_over}: a probe may be taken now. */
+  static final String CIRCUIT_STATES =
+      "SELECT provider, state, consecutive_failures, opened_at, probe_at,"
+          + " (state = 'open' AND opened_at <= now() - make_interval(secs => $1))"
+          + " OR (state = 'half_open' AND probe_at <= now() - make_interval(secs => $1)) AS wait_over"
+          + " FROM provider_health";
 }

@@ -75,7 +75,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/generations").handler(this::list);
     router.get("/v1/generations/:id").handler(this::get);
     router.get("/v1/generations/:id/events").handler(this::timeline);
-    router.get("/v1/providers").handler(ctx -> ok(ctx, 200, service.providers()));
+    router.get("/v1/providers").handler(ctx -> service.providers().onSuccess(p -> ok(ctx, 200, p)).onFailure(ctx::fail));
+    router.get("/v1/models").handler(ctx -> service.models().onSuccess(m -> ok(ctx, 200, m)).onFailure(ctx::fail));
     router.get("/v1/events").handler(this::lifecycleEvents);
 
     router.route().failureHandler(this::failure);
