@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.persistence.ProviderHealth;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -100,7 +102,7 @@ class RoutingTest {
     assertEquals("sora-2", routed.getString("providerModel"));
     assertEquals(List.of("runblob-sora", "vidgo", "apimart", "heo365-sora2"),
         routed.getJsonArray("candidates").stream().map(c -> ((JsonObject) c).getString("provider")).toList());
-    Eventually.await("the routed generation succeeds", WAIT,
+    Await.until("the routed generation succeeds", WAIT,
         () -> api.get("/v1/generations/" + generation.getString("id")).json().getString("status"), "succeeded"::equals);
   }
 
@@ -202,7 +204,7 @@ class RoutingTest {
         + " \"aspectRatios\": [\"16:9\", \"9:16\"]}]}";
     assertEquals(400, api.createGeneration(new JsonObject().put("model", "veo-3.1").put("prompt", "p")).status());
     writeCatalog(RETIRED, DISABLED_ONLY, veo);
-    Eventually.await("the catalog file is read again", WAIT, () -> api.get("/v1/models").body(), b -> b.contains("veo-3.1"));
+    Await.until("the catalog file is read again", WAIT, () -> api.get("/v1/models").body(), b -> b.contains("veo-3.1"));
     ApiClient.Response veoCreated = api.createGeneration(new JsonObject().put("model", "veo-3.1").put("prompt", "p")
         .put("durationSeconds", 8));
     assertEquals(202, veoCreated.status(), veoCreated.body());
@@ -211,11 +213,11 @@ class RoutingTest {
 
     try (LogCapture logs = new LogCapture()) {
       Files.writeString(catalogFile, "{\"models\": [");
-      Eventually.await("the broken file is reported", WAIT, logs::events, events -> events.stream().anyMatch(e ->
+      Await.until("the broken file is reported", WAIT, logs::events, events -> events.stream().anyMatch(e ->
           e.getLevel() == Level.ERROR && e.getFormattedMessage().contains("could not be read")
               && e.getFormattedMessage().contains("the previous catalog stays in force")));
       writeCatalog(RETIRED, DISABLED_ONLY, veo.replace("apimart", "nowhere"));
-      Eventually.await("the invalid catalog is refused", WAIT, logs::events, events -> events.stream().anyMatch(e ->
+      Await.until("the invalid catalog is refused", WAIT, logs::events, events -> events.stream().anyMatch(e ->
           e.getLevel() == Level.ERROR && e.getFormattedMessage().contains("refused")
               && e.getFormattedMessage().contains("unknown provider nowhere")));
     }
