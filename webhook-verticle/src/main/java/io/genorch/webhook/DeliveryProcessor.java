@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Timeline entries and state are written only by the store ({@code settleWebhook}, {@code recordWebhookEntry}),
  * which marks the delivery processed with what became of it (the constants below) in the same transaction: the
- * redelivery check runs under the generation's row lock, and a delivery is never applied without being marked.
+ * redelivery lookup rides on the statement that locks the generation, and a delivery is never applied without being
+ * marked.
  * A delivery that settles nothing (given up, unreadable, waiting for a retry) is marked here.
  */
 final class DeliveryProcessor {

@@ -291,8 +291,8 @@ public final class GenerationStore {
    * Settles a stored webhook delivery in one transaction: locks its generation, finds an identical earlier delivery
    * that was applied (its id, or null, is given to {@code decide} with the generation), then stores what
    * {@code decide} chose (a transition through {@link GenerationStateMachine}, or a timeline entry) and marks the
-   * delivery processed with its outcome. Committing both together means a delivery is never applied twice by this
-   * path and never marked without its effect. Fails with {@link NoSuchElementException} when the generation does not
+   * delivery processed with its outcome. Committing both together means a delivery is never marked without its
+   * effect nor left unmarked after it. Fails with {@link NoSuchElementException} when the generation does not
    * exist.
    */
   public Future<WebhookSettled> settleWebhook(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {

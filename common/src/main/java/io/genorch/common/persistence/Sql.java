@@ -109,8 +109,9 @@ final class Sql {
 
   /**
    * A webhook delivery's one read: the generation row ($1), locked, with its schedule, and the first identical
-   * earlier delivery ($2 the body's SHA-256, $3 this delivery) that was applied. Under the row lock, so two copies
-   * of one body never both miss each other. One given up, unreadable or not confirmed settled nothing, so a
+   * earlier delivery ($2 the body's SHA-256, $3 this delivery) that was applied, in the same round trip. The lookup
+   * reads the statement's snapshot: a twin another instance commits meanwhile can be missed, and then the state
+   * machine makes the repeat a duplicate. One given up, unreadable or not confirmed settled nothing, so a
    * redelivery of the same body gets its own chance.
    */
   static final String SELECT_GENERATION_FOR_WEBHOOK =

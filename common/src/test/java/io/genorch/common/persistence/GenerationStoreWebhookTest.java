@@ -91,7 +91,7 @@ class GenerationStoreWebhookTest {
   }
 
   @Test
-  void anIdenticalAppliedDeliveryIsFoundUnderTheRowLockAndTheRecordIsWrittenWithTheMarking() {
+  void anIdenticalAppliedDeliveryIsFoundAndTheRecordIsWrittenWithTheMarking() {
     String id = generation();
     long first = delivery(id);
     long second = delivery(id);
