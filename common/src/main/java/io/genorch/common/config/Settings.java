@@ -108,9 +108,9 @@ public final class Settings {
       Optional.empty(), "ORCH_PROVIDER_TIMEOUT_MS + 30000", "milliseconds, at least 1",
       v -> Optional.of(Duration.ofMillis(range(Long.parseLong(v), 1, Long.MAX_VALUE))), UnaryOperator.identity(),
       "how long a claimed delivery belongs to the instance that claimed it");
-  public static final Setting<Integer> WEBHOOK_BATCH_SIZE = integer("ORCH_WEBHOOK_BATCH_SIZE", 32, 1, 10_000,
+  public static final Setting<Integer> WEBHOOK_BATCH_SIZE = integer("ORCH_WEBHOOK_BATCH_SIZE", 64, 1, 10_000,
       "deliveries claimed at once");
-  public static final Setting<Integer> WEBHOOK_CONCURRENCY = integer("ORCH_WEBHOOK_CONCURRENCY", 4, 1, 10_000,
+  public static final Setting<Integer> WEBHOOK_CONCURRENCY = integer("ORCH_WEBHOOK_CONCURRENCY", 32, 1, 10_000,
       "deliveries processed at once per instance");
   public static final Setting<Integer> WEBHOOK_MAX_ATTEMPTS = integer("ORCH_WEBHOOK_MAX_ATTEMPTS", 12, 1, 1_000,
       "claims of one delivery before it is abandoned");

@@ -15,6 +15,7 @@ import io.genorch.common.statemachine.Schedule;
 import io.genorch.common.statemachine.Transition;
 import io.genorch.common.statemachine.Verdict;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
@@ -30,10 +31,14 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Generations in PostgreSQL. Every status change goes through {@link #apply}, which runs the proposal through
@@ -261,13 +266,154 @@ public final class GenerationStore {
                   before, toSchedule(row), change, Instant.now().truncatedTo(ChronoUnit.MICROS));
               return write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event));
             }))
-        .onSuccess(applied -> {
-          if (applied.event() != null) {
-            sequencer.wake();
-            eventBus.publish(Addresses.EVENTS, applied.event().toJson());
-            onAdvanced.accept(applied.after());
+        .onSuccess(this::published);
+  }
+
+  /** After commit: the lifecycle event of a transition that advanced is positioned, published and told. */
+  private void published(Applied applied) {
+    if (applied != null && applied.event() != null) {
+      sequencer.wake();
+      eventBus.publish(Addresses.EVENTS, applied.event().toJson());
+      onAdvanced.accept(applied.after());
+    }
+  }
+
+  // Webhooks: a stored delivery is applied and marked processed in one transaction.
+
+  /** A stored webhook delivery, as far as settling it goes. */
+  public record WebhookDelivery(long id, String generationId, byte[] bodySha256) {}
+
+  /** What a webhook delivery does, decided once its generation is locked. */
+  public sealed interface WebhookDecision {
+
+    /** Runs {@code change} through the state machine; {@code outcome} names what that made of the delivery. */
+    record Apply(Change change, Function<Verdict, String> outcome) implements WebhookDecision {}
+
+    /** Changes no state: a timeline entry ({@code type}, {@code detail}) and the delivery's {@code outcome}. */
+    record Record(String type, JsonObject detail, String outcome) implements WebhookDecision {}
+  }
+
+  /** @param applied what the state machine did, or null when the decision only recorded */
+  public record WebhookSettled(String outcome, Applied applied) {}
+
+  /**
+   * Settles a stored webhook delivery in one transaction: locks its generation, finds an identical earlier delivery
+   * that was applied (its id, or null, is given to {@code decide} with the generation), then stores what
+   * {@code decide} chose (a transition through {@link GenerationStateMachine}, or a timeline entry) and marks the
+   * delivery processed with its outcome. Committing both together means a delivery is never marked without its
+   * effect nor left unmarked after it. Fails with {@link NoSuchElementException} when the generation does not
+   * exist.
+   */
+  public Future<WebhookSettled> settleWebhook(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {
+    return pool.<WebhookSettled>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_WEBHOOK)
+            .execute(Tuple.of(delivery.generationId(), Buffer.buffer(delivery.bodySha256()), delivery.id()))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                throw new NoSuchElementException("no generation " + delivery.generationId());
+              }
+              return settleLocked(conn, delivery, rows.iterator().next(), decide);
+            }))
+        .onSuccess(settled -> published(settled.applied()));
+  }
+
+  /** One delivery for {@link #settleWebhooks}: what it is and how to decide once its generation is locked. */
+  public record WebhookSettlement(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {}
+
+  /**
+   * Settles deliveries of different generations as {@link #settleWebhook} does each, in one transaction: one
+   * statement locks every generation (in id order, so two such batches never deadlock) and finds each delivery's
+   * applied twin, the writes of all of them are sent together, and one commit covers them. When that transaction
+   * fails (a generation gone, a deadlock with another writer, a bad row), each delivery is settled on its own, so
+   * one failure never loses the others. Answers one future per settlement, in the order given.
+   *
+   * @throws IllegalArgumentException when two settlements are of one generation (their order would matter)
+   */
+  public List<Future<WebhookSettled>> settleWebhooks(List<WebhookSettlement> settlements) {
+    if (settlements.size() == 1) {
+      WebhookSettlement only = settlements.get(0);
+      return List.of(settleWebhook(only.delivery(), only.decide()));
+    }
+    int n = settlements.size();
+    String[] generationIds = new String[n];
+    Buffer[] shas = new Buffer[n];
+    Long[] deliveryIds = new Long[n];
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      WebhookDelivery d = settlements.get(i).delivery();
+      if (index.put(d.generationId(), i) != null) {
+        throw new IllegalArgumentException("two deliveries of " + d.generationId() + " in one batch");
+      }
+      generationIds[i] = d.generationId();
+      shas[i] = Buffer.buffer(d.bodySha256());
+      deliveryIds[i] = d.id();
+    }
+    Future<List<WebhookSettled>> together = pool.withTransaction(conn -> conn
+        .preparedQuery(Sql.SELECT_GENERATIONS_FOR_WEBHOOKS)
+        .execute(Tuple.of(generationIds, shas, deliveryIds))
+        .compose(rows -> {
+          if (rows.size() != n) {
+            throw new NoSuchElementException((n - rows.size()) + " of " + n + " generations not found");
           }
-        });
+          Row[] locked = new Row[n];
+          rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
+          List<Future<WebhookSettled>> each = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            each.add(settleLocked(conn, settlements.get(i).delivery(), locked[i], settlements.get(i).decide()));
+          }
+          return Future.all(each).map(all -> each.stream().map(Future::result).toList());
+        }));
+    List<Promise<WebhookSettled>> answers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      answers.add(Promise.promise());
+    }
+    together.onComplete(ar -> {
+      for (int i = 0; i < n; i++) {
+        if (ar.succeeded()) {
+          published(ar.result().get(i).applied());
+          answers.get(i).complete(ar.result().get(i));
+        } else {
+          WebhookSettlement one = settlements.get(i);
+          settleWebhook(one.delivery(), one.decide()).onComplete(answers.get(i));
+        }
+      }
+    });
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  /** The writes of one delivery whose generation {@code row} this transaction has locked (not awaited one by one). */
+  private static Future<WebhookSettled> settleLocked(SqlConnection conn, WebhookDelivery delivery, Row row,
+      BiFunction<Generation, Long, WebhookDecision> decide) {
+    Generation before = toGeneration(row);
+    WebhookDecision decision;
+    try {
+      decision = decide.apply(before, row.getLong("twin_id"));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (decision instanceof WebhookDecision.Record record) {
+      return conn.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
+          .execute(Tuple.of(delivery.id(), record.outcome(), null, record.type(), record.detail()))
+          .map(new WebhookSettled(record.outcome(), null));
+    }
+    WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
+    Transition transition = GenerationStateMachine.transition(
+        before, toSchedule(row), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+    String outcome = apply.outcome().apply(transition.verdict());
+    // both statements are sent at once (the connection pipelines them); the commit waits for both
+    Future<LifecycleEvent> written = write(conn, transition);
+    Future<?> settled = conn.preparedQuery(Sql.SETTLE_WEBHOOK_DELIVERY).execute(Tuple.of(delivery.id(), outcome, null));
+    return Future.all(written, settled).map(v -> new WebhookSettled(outcome,
+        new Applied(transition.verdict(), before, transition.after(), written.result())));
+  }
+
+  /**
+   * A timeline entry about a webhook delivery that changes no state (e.g. {@code webhook_rejected} for a task the
+   * provider does not know), written with the delivery's outcome ({@code error}: why, for operators) in one statement.
+   */
+  public Future<Void> recordWebhookEntry(long deliveryId, String type, JsonObject detail, String outcome, String error) {
+    return pool.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
+        .execute(Tuple.of(deliveryId, outcome, error, type, detail))
+        .mapEmpty();
   }
 
   /**

@@ -101,6 +101,49 @@ final class Sql {
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
+  // Webhooks (GenerationStore.settleWebhook, recordWebhookEntry): a stored delivery is settled in the transaction that
+  // applies it, so applying and marking it processed commit together.
+
+  /** What a settled delivery's {@code outcome} can say when it settled its generation's state (a twin counts). */
+  static final String APPLIED_WEBHOOK_OUTCOMES = "'advanced', 'stayed', 'duplicate', 'rejected'";
+
+  /**
+   * A webhook delivery's one read: the generation row ($1), locked, with its schedule, and the first identical
+   * earlier delivery ($2 the body's SHA-256, $3 this delivery) that was applied, in the same round trip. The lookup
+   * reads the statement's snapshot: a twin another instance commits meanwhile can be missed, and then the state
+   * machine makes the repeat a duplicate. One given up, unreadable or not confirmed settled nothing, so a
+   * redelivery of the same body gets its own chance.
+   */
+  static final String SELECT_GENERATION_FOR_WEBHOOK =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = $1 AND t.body_sha256 = $2 AND t.id <> $3"
+          + " AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ") ORDER BY t.id LIMIT 1)"
+          + " AS twin_id FROM generations WHERE id = $1 FOR UPDATE";
+
+  /**
+   * The same for several deliveries ($1 generation ids, $2 body hashes, $3 delivery ids, one per generation): every
+   * generation locked in id order, so two batches locking overlapping rows never wait for each other in a cycle.
+   */
+  static final String SELECT_GENERATIONS_FOR_WEBHOOKS =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = r.generation_id AND t.body_sha256 = r.sha"
+          + " AND t.id <> r.delivery_id AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ")"
+          + " ORDER BY t.id LIMIT 1) AS twin_id"
+          + " FROM generations g JOIN unnest($1::text[], $2::bytea[], $3::bigint[]) AS r(generation_id, sha, delivery_id)"
+          + " ON g.id = r.generation_id ORDER BY g.id FOR UPDATE OF g";
+
+  /** Marks delivery $1 processed with outcome $2 and error $3 (a delivery already processed is left as it is). */
+  static final String SETTLE_WEBHOOK_DELIVERY =
+      "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL";
+
+  /** A timeline entry ($4 type, $5 detail) about delivery $1, which is marked processed with it ($2, $3). */
+  static final String RECORD_WEBHOOK_ENTRY =
+      "WITH settled AS (UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL)"
+          + " INSERT INTO generation_events (generation_id, type, detail)"
+          + " SELECT generation_id, $4, $5 FROM webhook_deliveries WHERE id = $1";
+
   static final String PING = "SELECT 1";
 
   /**
