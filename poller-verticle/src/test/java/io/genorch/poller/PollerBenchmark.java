@@ -1,11 +1,11 @@
 package io.genorch.poller;
 
 import static io.genorch.poller.PollerHarness.PROVIDERS;
+import static io.genorch.common.testing.BenchmarkReport.seconds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.poller.PollerHarness.Instance;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -67,32 +67,20 @@ class PollerBenchmark {
       long polled = h.scalar("SELECT count(*) FROM generation_events WHERE generation_id LIKE 'gen_bench_%' AND type = 'polled'");
       long byPoll = h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND resolved_by = 'poll'");
 
-      StringBuilder report = new StringBuilder();
-      report.append("# poller-verticle benchmark (PollerBenchmark)\n");
-      report.append("date:             ").append(Instant.now()).append('\n');
-      report.append("machine:          ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
-          .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
-          .append(System.getProperty("java.version")).append(", max heap ")
-          .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
-      report.append("database:         PostgreSQL ").append(version(h)).append(" via TestDatabase (")
-          .append(h.db.url().replaceAll("//[^@]*@", "//")).append("), pool 16\n");
-      report.append("setup:            one PollerVerticle with default settings (batch 100, 16 checks in flight, lease 60 s);\n")
-          .append("                  provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback\n");
-      report.append("generations:      ").append(GENERATIONS).append(" overdue (").append(GENERATIONS / PROVIDERS.size())
-          .append(" per provider x ").append(PROVIDERS.size()).append("), jobs already finished; arranged in ")
-          .append(String.format("%.1f s", setupSeconds)).append('\n');
-      report.append(String.format("throughput:       %.0f reconciliations/s (%d resolved in %.2f s)%n",
-          resolved / seconds(elapsed), resolved, seconds(elapsed)));
-      report.append(String.format("first half:       %.2f s for %d%n", seconds(halfway), GENERATIONS / 2));
-      report.append("check:            ").append(byPoll).append('/').append(GENERATIONS).append(" resolved by poll, ")
-          .append(statusCalls).append(" status calls, ").append(polled).append(" polled timeline entries\n");
-      report.append(io.genorch.common.testing.MemoryReport.line());
-      report.append("rerun:            bench/run.sh poller\n");
-
-      Path out = Path.of("target", "benchmarks", "poller.txt");
-      Files.createDirectories(out.getParent());
-      Files.writeString(out, report.toString());
-      System.out.print(report);
+      BenchmarkReport.start("poller", "poller-verticle benchmark (PollerBenchmark)")
+          .line("database", "PostgreSQL " + version(h) + " via TestDatabase (" + h.db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
+          .line("setup", "one PollerVerticle with default settings (batch 100, 16 checks in flight, lease 60 s);\n"
+              + "provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback")
+          .line("generations", GENERATIONS + " overdue (" + GENERATIONS / PROVIDERS.size() + " per provider x " + PROVIDERS.size()
+              + "), jobs already finished; arranged in " + String.format("%.1f s", setupSeconds))
+          .rate("throughput", resolved / seconds(elapsed), "reconciliations",
+              String.format("(%d resolved in %.2f s)", resolved, seconds(elapsed)))
+          .line("first half", String.format("%.2f s for %d", seconds(halfway), GENERATIONS / 2))
+          .line("check", byPoll + "/" + GENERATIONS + " resolved by poll, " + statusCalls + " status calls, "
+              + polled + " polled timeline entries")
+          .raw(io.genorch.common.testing.MemoryReport.line())
+          .line("rerun", "bench/run.sh poller")
+          .write();
       assertEquals(GENERATIONS, resolved);
       assertEquals(GENERATIONS, statusCalls, "one status call per generation");
     }
@@ -105,9 +93,5 @@ class PollerBenchmark {
     } catch (Exception e) {
       return "unknown";
     }
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1_000_000_000.0;
   }
 }
