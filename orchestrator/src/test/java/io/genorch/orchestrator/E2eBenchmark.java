@@ -111,8 +111,9 @@ class E2eBenchmark {
       long accepted = System.nanoTime() - started;
       long sent = awaitSent(db, "send %", SENDS);
       long allSent = System.nanoTime() - started;
-      // let the reader catch up with the events of the measured load, then stop it
-      Thread.sleep(1000);
+      // the reader catches up with every event sequenced so far, then stops
+      long lastSeq = db.count("SELECT coalesce(max(seq), 0) FROM lifecycle_events");
+      Await.until("the events reader reaches seq " + lastSeq, Duration.ofSeconds(60), reader::after, seen -> seen >= lastSeq);
       reader.stop();
       long[] sorted = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
       long[] toSubmitted = millisToSubmitted(db, "send %");
@@ -220,7 +221,7 @@ class E2eBenchmark {
     private final List<Long> lags = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Promise<Void> stopped = Promise.promise();
-    private long after;
+    private volatile long after;
 
     EventReader(Vertx vertx, WebClient http, int port) {
       this.vertx = vertx;
@@ -269,6 +270,10 @@ class E2eBenchmark {
           poll();
         }
       });
+    }
+
+    long after() {
+      return after;
     }
 
     void stop() {
@@ -373,6 +378,10 @@ class E2eBenchmark {
     String line() {
       return String.format("service process resident: largest of %d VmRSS samples %d MiB, VmHWM %d MiB,"
           + " now %d MiB (target <= 300 MB)", samples, maxRssKiB / 1024, read("VmHWM:") / 1024, read("VmRSS:") / 1024);
+    }
+
+    long after() {
+      return after;
     }
 
     void stop() {

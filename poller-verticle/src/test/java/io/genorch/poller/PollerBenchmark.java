@@ -41,7 +41,10 @@ class PollerBenchmark {
       double setupSeconds = seconds(System.nanoTime() - setupStart);
 
       // the production defaults, except the tick: it only matters for the first claim
-      Map<String, String> defaults = Map.of("ORCH_POLL_INTERVAL_MS", "1000");
+      Map<String, String> defaults = new LinkedHashMap<>(Map.of("ORCH_POLL_INTERVAL_MS", "1000"));
+      // GENORCH_BENCH_SETTINGS=ORCH_X=1,ORCH_Y=2 tries other settings (named in the report)
+      Map<String, String> tried = settingsFrom(System.getenv("GENORCH_BENCH_SETTINGS"));
+      defaults.putAll(tried);
       long start = System.nanoTime();
       Instance poller = h.startInstance(defaults);
       long resolved;
@@ -69,7 +72,8 @@ class PollerBenchmark {
 
       BenchmarkReport.start("poller", "poller-verticle benchmark (PollerBenchmark)")
           .line("database", "PostgreSQL " + version(h) + " via TestDatabase (" + h.db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
-          .line("setup", "one PollerVerticle with default settings (batch 100, 16 checks in flight, lease 60 s);\n"
+          .line("setup", "one PollerVerticle with " + (tried.isEmpty() ? "default settings (batch 100, 16 checks in flight, lease 60 s)"
+              : "default settings except " + tried) + ";\n"
               + "provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback")
           .line("generations", GENERATIONS + " overdue (" + GENERATIONS / PROVIDERS.size() + " per provider x " + PROVIDERS.size()
               + "), jobs already finished; arranged in " + String.format("%.1f s", setupSeconds))
@@ -84,6 +88,18 @@ class PollerBenchmark {
       assertEquals(GENERATIONS, resolved);
       assertEquals(GENERATIONS, statusCalls, "one status call per generation");
     }
+  }
+
+  private static Map<String, String> settingsFrom(String list) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    if (list != null) {
+      for (String pair : list.split(",")) {
+        if (pair.contains("=")) {
+          settings.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
+        }
+      }
+    }
+    return settings;
   }
 
   private static String version(PollerHarness h) {
