@@ -73,8 +73,9 @@ class E2eBenchmark {
       sentToTheSimulator(vertx, http, report);
     } finally {
       Await.result(vertx.close());
+      // whatever was measured is reported, also when a phase failed
+      report.line("rerun", "bench/run.sh e2e").write();
     }
-    report.line("rerun", "bench/run.sh e2e").write();
   }
 
   private void acceptsWithProvidersDisabled(WebClient http, BenchmarkReport report) throws Exception {
