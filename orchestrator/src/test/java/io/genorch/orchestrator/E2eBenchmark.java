@@ -381,10 +381,6 @@ class E2eBenchmark {
           + " now %d MiB (target <= 300 MB)", samples, maxRssKiB / 1024, read("VmHWM:") / 1024, read("VmRSS:") / 1024);
     }
 
-    long after() {
-      return after;
-    }
-
     void stop() {
       thread.interrupt();
     }
