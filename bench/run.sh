@@ -3,6 +3,8 @@
 #   bench/run.sh anchor    only the anchor: pgbench running the webhook-shaped transaction (see docs/BENCHMARKS.md)
 #   bench/run.sh webhook   deliveries per second and ack latency of the webhook verticle
 #   bench/run.sh poller    reconciliations per second of the poller over 10,000 overdue generations
+#   bench/run.sh e2e       the fat jar as its own process (demo mode) under load over HTTP: accepts, POST to submitted,
+#                          /v1/events lag, resident memory
 #   bench/run.sh all       all of the above
 # Every run first measures the anchor on the same PostgreSQL, so each report states its ratio to what the database
 # gives on this machine at that moment. PGHOST/PGPORT/PGUSER choose the server (default 127.0.0.1:5432, postgres).
@@ -26,9 +28,15 @@ anchor() { # pgbench with the webhook-shaped transaction: 8 clients, 2 threads, 
 }
 
 run() { # module test-class
+  rm -f "$1"/target/benchmarks/*.txt
   ./mvnw -B -q -pl "$1" -am verify -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dtest="$2" \
-    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false
+    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false -DskipITs
   cat "$1"/target/benchmarks/*.txt | tee -a bench-results/report.txt
+}
+
+e2e() { # E2eBenchmark starts orchestrator/target/genorch.jar itself, so the jar is built first
+  ./mvnw -B -q package -DskipTests -pl orchestrator -am
+  run orchestrator E2eBenchmark
 }
 
 : > bench-results/report.txt
@@ -36,6 +44,7 @@ case "${1:-all}" in
   anchor) anchor ;;
   webhook) anchor; run webhook-verticle WebhookBenchmark ;;
   poller) anchor; run poller-verticle PollerBenchmark ;;
-  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark ;;
-  *) echo "usage: bench/run.sh [anchor|webhook|poller|all]" >&2; exit 2 ;;
+  e2e) anchor; e2e ;;
+  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark; e2e ;;
+  *) echo "usage: bench/run.sh [anchor|webhook|poller|e2e|all]" >&2; exit 2 ;;
 esac

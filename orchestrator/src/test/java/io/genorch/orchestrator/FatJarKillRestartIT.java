@@ -80,8 +80,14 @@ class FatJarKillRestartIT {
   }
 
   static Process launch(Map<String, String> env, Path log) throws IOException {
+    return launch(env, log, List.of());
+  }
+
+  static Process launch(Map<String, String> env, Path log, List<String> args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", JAR.toAbsolutePath().toString()))
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", JAR.toAbsolutePath().toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .directory(new File("."));

@@ -1,12 +1,13 @@
 package io.genorch.poller;
 
 import static io.genorch.poller.PollerHarness.PROVIDERS;
+import static io.genorch.common.testing.BenchmarkReport.seconds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.genorch.common.testing.Await;
 import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.poller.PollerHarness.Instance;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,46 +38,76 @@ class PollerBenchmark {
       }
       tasks.forEach(h::awaitJobsFinished);
       h.insertOverdue("bench", tasks);
-      double setupSeconds = BenchmarkReport.seconds(System.nanoTime() - setupStart);
+      double setupSeconds = seconds(System.nanoTime() - setupStart);
 
       // the production defaults, except the tick: it only matters for the first claim
-      Map<String, String> defaults = Map.of("ORCH_POLL_INTERVAL_MS", "1000");
+      Map<String, String> defaults = new LinkedHashMap<>(Map.of("ORCH_POLL_INTERVAL_MS", "1000"));
+      // GENORCH_BENCH_SETTINGS=ORCH_X=1,ORCH_Y=2 tries other settings (named in the report)
+      Map<String, String> tried = settingsFrom(System.getenv("GENORCH_BENCH_SETTINGS"));
+      defaults.putAll(tried);
       long start = System.nanoTime();
       Instance poller = h.startInstance(defaults);
-      long[] halfway = {-1};
-      long[] lastLook = {0};
       long resolved;
+      long elapsed;
+      long halfway = -1;
       try {
-        resolved = Await.lastSeen(TIME_LIMIT, () -> {
-          long n = h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND status = 'succeeded'");
-          lastLook[0] = System.nanoTime() - start;
-          if (halfway[0] < 0 && n >= GENERATIONS / 2) {
-            halfway[0] = lastLook[0];
+        Instant until = Instant.now().plus(TIME_LIMIT);
+        while (true) {
+          resolved = h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND status = 'succeeded'");
+          elapsed = System.nanoTime() - start;
+          if (halfway < 0 && resolved >= GENERATIONS / 2) {
+            halfway = elapsed;
           }
-          return n;
-        }, n -> n >= GENERATIONS);
+          if (resolved >= GENERATIONS || Instant.now().isAfter(until)) {
+            break;
+          }
+          Thread.sleep(20);
+        }
       } finally {
         poller.close();
       }
-      long elapsed = lastLook[0];
       long statusCalls = PROVIDERS.stream().mapToLong(h.sim::statusCalls).sum();
       long polled = h.scalar("SELECT count(*) FROM generation_events WHERE generation_id LIKE 'gen_bench_%' AND type = 'polled'");
       long byPoll = h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND resolved_by = 'poll'");
 
-      StringBuilder report = BenchmarkReport.begin("poller-verticle benchmark (PollerBenchmark)", h.db, 16);
-      report.append("setup:            one PollerVerticle with default settings (batch 100, 16 checks in flight, lease 60 s);\n")
-          .append("                  provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback\n");
-      report.append("generations:      ").append(GENERATIONS).append(" overdue (").append(GENERATIONS / PROVIDERS.size())
-          .append(" per provider x ").append(PROVIDERS.size()).append("), jobs already finished; arranged in ")
-          .append(String.format("%.1f s", setupSeconds)).append('\n');
-      report.append(String.format("throughput:       %.0f reconciliations/s (%d resolved in %.2f s)%n",
-          resolved / BenchmarkReport.seconds(elapsed), resolved, BenchmarkReport.seconds(elapsed)));
-      report.append(String.format("first half:       %.2f s for %d%n", BenchmarkReport.seconds(halfway[0]), GENERATIONS / 2));
-      report.append("check:            ").append(byPoll).append('/').append(GENERATIONS).append(" resolved by poll, ")
-          .append(statusCalls).append(" status calls, ").append(polled).append(" polled timeline entries\n");
-      BenchmarkReport.finish(report, "poller");
+      BenchmarkReport.start("poller", "poller-verticle benchmark (PollerBenchmark)")
+          .line("database", "PostgreSQL " + version(h) + " via TestDatabase (" + h.db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
+          .line("setup", "one PollerVerticle with " + (tried.isEmpty() ? "default settings (batch 100, 16 checks in flight, lease 60 s)"
+              : "default settings except " + tried) + ";\n"
+              + "provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback")
+          .line("generations", GENERATIONS + " overdue (" + GENERATIONS / PROVIDERS.size() + " per provider x " + PROVIDERS.size()
+              + "), jobs already finished; arranged in " + String.format("%.1f s", setupSeconds))
+          .rate("throughput", resolved / seconds(elapsed), "reconciliations",
+              String.format("(%d resolved in %.2f s)", resolved, seconds(elapsed)))
+          .line("first half", String.format("%.2f s for %d", seconds(halfway), GENERATIONS / 2))
+          .line("check", byPoll + "/" + GENERATIONS + " resolved by poll, " + statusCalls + " status calls, "
+              + polled + " polled timeline entries")
+          .raw(io.genorch.common.testing.MemoryReport.line())
+          .line("rerun", "bench/run.sh poller")
+          .write();
       assertEquals(GENERATIONS, resolved);
       assertEquals(GENERATIONS, statusCalls, "one status call per generation");
+    }
+  }
+
+  private static Map<String, String> settingsFrom(String list) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    if (list != null) {
+      for (String pair : list.split(",")) {
+        if (pair.contains("=")) {
+          settings.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
+        }
+      }
+    }
+    return settings;
+  }
+
+  private static String version(PollerHarness h) {
+    try (var c = h.db.connect(); var st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (Exception e) {
+      return "unknown";
     }
   }
 }

@@ -1,9 +1,12 @@
 package io.genorch.webhook;
 
+import static io.genorch.common.testing.Await.result;
+import static io.genorch.common.testing.BenchmarkReport.ms;
+import static io.genorch.common.testing.BenchmarkReport.percentile;
+import static io.genorch.common.testing.BenchmarkReport.seconds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.config.OrchConfig;
-import io.genorch.common.testing.Await;
 import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
@@ -53,8 +56,8 @@ class WebhookBenchmark {
       try {
         run(db, server, client);
       } finally {
-        Await.result(client.close());
-        Await.result(server.close());
+        result(client.close());
+        result(server.close());
       }
     }
   }
@@ -98,29 +101,34 @@ class WebhookBenchmark {
     long ok = db.count("SELECT count(*) FROM webhook_deliveries d JOIN generations g ON g.id = d.generation_id WHERE g.id LIKE 'gen_bench_%'");
     long succeeded = db.count("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND status = 'succeeded'");
     long duplicates = db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id LIKE 'gen_bench_%' AND outcome = 'duplicate'");
+    String version = versionOf(db);
 
-    StringBuilder report = BenchmarkReport.begin("webhook-verticle benchmark (WebhookBenchmark)", db, 16);
-    report.append("setup:            client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n")
-        .append("                  processes (state machine, timeline, lifecycle event) while it acknowledges\n");
-    report.append("deliveries:       ").append(count).append(" (").append(GENERATIONS)
-        .append(" generations x 2: terminal callback + redelivery), after ").append(WARMUP).append(" warm-up\n");
-    report.append("concurrency:      ").append(CONCURRENCY).append(" requests in flight\n");
-    report.append("acknowledged:     ").append(sorted.length).append(" x 200 of ").append(sent).append(" sent\n");
-    report.append(String.format("throughput:       %.0f deliveries/s acknowledged (%.2f s)%n", sorted.length / BenchmarkReport.seconds(ackedNanos), BenchmarkReport.seconds(ackedNanos)));
-    report.append(String.format("ack latency:      p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-        ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])));
-    report.append(String.format("unloaded:         %d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-        soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
-        ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])));
-    report.append(String.format("all applied:      %.2f s after the first request (%.0f deliveries/s end to end; %s)%n",
-        BenchmarkReport.seconds(allAppliedNanos), sorted.length / BenchmarkReport.seconds(allAppliedNanos),
-        processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", BenchmarkReport.seconds(processedWait)) + " after the last ack"));
-    report.append(String.format("/v1/events lag:   transition to seq, oldest event per sequencer pass, sampled every 10 ms:"
-        + " p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", 1000 * lags[lags.length / 2],
-        1000 * lags[(int) (lags.length * 0.99)], 1000 * lags[lags.length - 1]));
-    report.append("check:            ").append(succeeded).append('/').append(GENERATIONS).append(" generations succeeded, ")
-        .append(ok).append(" deliveries stored, ").append(duplicates).append(" recorded as duplicates\n");
-    BenchmarkReport.finish(report, "webhook");
+    double ackRate = sorted.length / seconds(ackedNanos);
+    double appliedRate = sorted.length / seconds(allAppliedNanos);
+    BenchmarkReport report = BenchmarkReport.start("webhook", "webhook-verticle benchmark (WebhookBenchmark)")
+        .line("database", "PostgreSQL " + version + " via TestDatabase (" + db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
+        .line("setup", "client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n"
+            + "processes (state machine, timeline, lifecycle event) while it acknowledges")
+        .line("deliveries", count + " (" + GENERATIONS + " generations x 2: terminal callback + redelivery), after " + WARMUP + " warm-up")
+        .line("concurrency", CONCURRENCY + " requests in flight")
+        .line("acknowledged", sorted.length + " x 200 of " + sent + " sent")
+        .rate("throughput", ackRate, "deliveries", String.format("acknowledged (%.2f s)", seconds(ackedNanos)))
+        .line("ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+            ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])))
+        .line("unloaded", String.format("%d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+            soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
+            ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])))
+        .rate("all applied", appliedRate, "deliveries", String.format("end to end, %.2f s after the first request (%s)",
+            seconds(allAppliedNanos), processedWait < 0 ? "NOT all processed within the time limit"
+                : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"))
+        .line("/v1/events lag", String.format("transition to seq, oldest event per sequencer pass, sampled every 10 ms:"
+            + " p50 %.0f ms, p99 %.0f ms, max %.0f ms", 1000 * lags[lags.length / 2],
+            1000 * lags[(int) (lags.length * 0.99)], 1000 * lags[lags.length - 1]))
+        .line("check", succeeded + "/" + GENERATIONS + " generations succeeded, " + ok + " deliveries stored, "
+            + duplicates + " recorded as duplicates")
+        .raw(io.genorch.common.testing.MemoryReport.line())
+        .line("rerun", "bench/run.sh webhook");
+    report.write();
     assertEquals(count, sorted.length, "every delivery was acknowledged with 200");
     assertEquals(GENERATIONS, succeeded);
   }
@@ -163,7 +171,7 @@ class WebhookBenchmark {
       lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
       lanes.add(done.future());
     }
-    Await.result(Future.all(lanes));
+    result(Future.all(lanes));
     if (failures.get() > 0) {
       System.out.println("non-200 answers or errors: " + failures.get());
     }
@@ -195,20 +203,26 @@ class WebhookBenchmark {
   /** Nanoseconds until no delivery is left unprocessed, or -1 when {@code until} passed first. */
   private static long waitProcessed(TestDatabase db, Instant until) {
     long start = System.nanoTime();
-    long unprocessed = Await.lastSeen(Duration.between(Instant.now(), until),
-        () -> db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL"), n -> n == 0);
-    return unprocessed == 0 ? System.nanoTime() - start : -1;
-  }
-
-  private static long percentile(long[] sorted, int p) {
-    if (sorted.length == 0) {
-      return 0;
+    while (db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL") > 0) {
+      if (Instant.now().isAfter(until)) {
+        return -1;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
     }
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    return System.nanoTime() - start;
   }
 
-  private static double ms(long nanos) {
-    return nanos / 1_000_000.0;
+  private static String versionOf(TestDatabase db) {
+    try (var c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 }
