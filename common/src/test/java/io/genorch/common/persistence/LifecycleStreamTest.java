@@ -50,7 +50,7 @@ class LifecycleStreamTest {
   void store(Vertx vertx) {
     db.execute("DELETE FROM client_callbacks; DELETE FROM lifecycle_events; DELETE FROM generation_events;"
         + " DELETE FROM idempotency_keys; DELETE FROM webhook_deliveries; DELETE FROM generations");
-    store = new GenerationStore(db.open().pool(vertx, WRITERS + 2), vertx.eventBus());
+    store = new GenerationStore(db.open().pool(vertx, WRITERS + 2, 1_000), vertx.eventBus());
   }
 
   private static GenerationRequest request() {
@@ -110,7 +110,7 @@ class LifecycleStreamTest {
   @Test
   void concurrentWritersAndAPagingReaderSeeEveryEventExactlyOnceInRisingSeq(Vertx vertx) throws Exception {
     // two instances over one database, each with its running sequencer, besides the reader's own passes
-    GenerationStore otherInstance = new GenerationStore(db.open().pool(vertx, WRITERS / 2 + 1), vertx.eventBus());
+    GenerationStore otherInstance = new GenerationStore(db.open().pool(vertx, WRITERS / 2 + 1, 1_000), vertx.eventBus());
     store.sequencer().start(vertx);
     otherInstance.sequencer().start(vertx);
     List<List<String>> generations = new ArrayList<>();

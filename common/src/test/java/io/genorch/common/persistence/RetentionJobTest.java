@@ -38,7 +38,7 @@ class RetentionJobTest {
   @BeforeEach
   void database(Vertx vertx) {
     db = TestDatabase.create();
-    pool = db.open().pool(vertx, 2);
+    pool = db.open().pool(vertx, 2, 1_000);
     db.execute("INSERT INTO generations (id, provider, model, status, prompt, aspect_ratio, callback_url, created_at, updated_at)"
         + " VALUES ('gen_r', 'vidgo', 'm', 'succeeded', 'p', '16:9', 'https://client.example/hook', " + OLD + ", " + OLD + ")");
   }
