@@ -52,7 +52,7 @@ class SingleWriterTest {
   @Test
   void thePatternSeesWritesWhateverTheirCaseAndSpacing() {
     assertTrue(WRITES.matcher("\"update  generations SET x = 1\"").find());
-    assertTrue(WRITES.matcher("\"WITH g AS (...) Insert Into\\n generation_events (a)\"").find());
+    assertTrue(WRITES.matcher("\"WITH g AS (...) Insert Into\n generation_events (a)\"").find());
     assertTrue(WRITES.matcher("INSERT INTO lifecycle_events").find());
     assertTrue(!WRITES.matcher("UPDATE generations_archive").find() && !WRITES.matcher("SELECT * FROM generations").find());
   }
