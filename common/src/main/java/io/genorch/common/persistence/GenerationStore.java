@@ -25,6 +25,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -243,6 +244,79 @@ public final class GenerationStore {
   /** Adds a timeline entry that changes nothing else (a retried submit, a check that learned nothing new). */
   public Future<Void> recordEvent(String id, String type, JsonObject detail) {
     return insertTimeline(pool, id, type, detail);
+  }
+
+  // Submission: the submitter's writes of the submit state (claim, sending, retry, release, abandoned work).
+
+  /**
+   * Claims a due, pending generation for sending and binds this attempt's callback token hash to it; the attempt
+   * number, or empty when it was not due or another instance took it.
+   */
+  public Future<Optional<Integer>> claimForSending(String id, byte[] tokenHash, Duration lease) {
+    return pool.preparedQuery(Sql.CLAIM_FOR_SENDING).execute(Tuple.of(id, Buffer.buffer(tokenHash), seconds(lease)))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger("submit_attempts")));
+  }
+
+  /** Claimed → sending, with the request's lease; false when the claim ran out meanwhile. */
+  public Future<Boolean> markSending(String id, Duration lease) {
+    return pool.preparedQuery(Sql.MARK_SENDING).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  }
+
+  /** Sending → pending, due again after {@code wait} (a transient failure). */
+  public Future<Void> retrySubmitLater(String id, Duration wait) {
+    return pool.preparedQuery(Sql.RETRY_SUBMIT_LATER).execute(Tuple.of(id, seconds(wait))).mapEmpty();
+  }
+
+  /** Claimed → pending, due again after {@code wait}, the claim not counted as an attempt (nothing was sent). */
+  public Future<Void> releaseSubmitClaim(String id, Duration wait) {
+    return pool.preparedQuery(Sql.RELEASE_SUBMIT_CLAIM).execute(Tuple.of(id, seconds(wait))).mapEmpty();
+  }
+
+  /** Up to {@code limit} claims of the given providers whose holder stopped before sending go back to pending. */
+  public Future<Void> returnAbandonedSubmitClaims(String[] providers, int limit) {
+    return pool.preparedQuery(Sql.RETURN_ABANDONED_SUBMIT_CLAIMS).execute(Tuple.of(providers, limit)).mapEmpty();
+  }
+
+  /** Takes an abandoned send to settle it, pushing its lease; false when it is not one (any more). */
+  public Future<Boolean> takeAbandonedSend(String id, Duration lease) {
+    return pool.preparedQuery(Sql.TAKE_ABANDONED_SEND).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  }
+
+  // Polling: the poller's claim of due checks and its schedule writes.
+
+  /** A generation the poller claimed; {@code checks} counts this one. */
+  public record ClaimedCheck(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt,
+      int checks) {}
+
+  /** Claims up to {@code limit} generations whose check is due, keeping other instances away for {@code lease}. */
+  public Future<List<ClaimedCheck>> claimDueChecks(int limit, Duration lease) {
+    return pool.preparedQuery(Sql.CLAIM_DUE_CHECKS).execute(Tuple.of(limit, seconds(lease))).map(rows -> {
+      List<ClaimedCheck> claimed = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        claimed.add(new ClaimedCheck(row.getString("id"), row.getString("provider"), row.getString("provider_task_id"),
+            instantOrNull(row.getOffsetDateTime("submitted_at")), instantOrNull(row.getOffsetDateTime("deadline_at")),
+            row.getInteger("poll_attempts")));
+      }
+      return claimed;
+    });
+  }
+
+  /** Returns a claimed generation unchecked: due again at {@code at}, the claim not counted as a check. */
+  public Future<Void> handBackCheck(String id, Instant at) {
+    return pool.preparedQuery(Sql.HAND_BACK_CHECK).execute(Tuple.of(id, at.atOffset(ZoneOffset.UTC))).mapEmpty();
+  }
+
+  /** A check that learned nothing: due again at {@code next}, with a {@code polled} timeline entry. */
+  public Future<Void> polledLater(String id, Instant next, JsonObject detail) {
+    return pool.preparedQuery(Sql.POLLED_LATER).execute(Tuple.of(id, next.atOffset(ZoneOffset.UTC), detail)).mapEmpty();
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toMillis() / 1000.0;
+  }
+
+  private static Instant instantOrNull(OffsetDateTime value) {
+    return value == null ? null : value.toInstant();
   }
 
   public Future<Void> ping() {

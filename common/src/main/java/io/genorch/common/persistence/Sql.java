@@ -1,7 +1,7 @@
 package io.genorch.common.persistence;
 
 /** Every SQL statement of the common module, parameterised; nothing here is ever built from input. */
-final class Sql {
+public final class Sql {
 
   private Sql() {}
 
@@ -242,4 +242,94 @@ final class Sql {
           + " (state = 'open' AND opened_at <= now() - make_interval(secs => $1))"
           + " OR (state = 'half_open' AND probe_at <= now() - make_interval(secs => $1)) AS wait_over"
           + " FROM provider_health";
+
+  // Submission (GenerationStore, submission block): the submitter's writes of the submit state. Public so the
+  // orchestrator's query plan test can explain them.
+
+  /**
+   * Takes one generation for this instance and records the token hash of this attempt's callback URL ($2) next to
+   * those of earlier attempts, which stay valid: a failed attempt may still have created a job that calls back. Only
+   * one caller can win: the row must still be queued, pending and due. 'claimed' is not on the wire yet: if the
+   * holder stops now, the claim goes back to pending when its lease (the new next_submit_at) runs out
+   * ({@link #RETURN_ABANDONED_SUBMIT_CLAIMS}).
+   */
+  public static final String CLAIM_FOR_SENDING =
+      "WITH claimed AS (UPDATE generations SET submit_state = 'claimed', submit_attempts = submit_attempts + 1,"
+          + " next_submit_at = now() + make_interval(secs => $3)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
+          + " RETURNING id, submit_attempts),"
+          + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
+          + " SELECT $2, id, submit_attempts FROM claimed)"
+          + " SELECT submit_attempts FROM claimed";
+
+  /**
+   * With a permit in hand, just before the request is written: from here on the provider may get it, so a stop
+   * leaves it to be settled as ambiguous. The new next_submit_at is the lease of the request in flight.
+   */
+  public static final String MARK_SENDING =
+      "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
+
+  /** After a transient failure: wait for the next attempt. */
+  public static final String RETRY_SUBMIT_LATER =
+      "UPDATE generations SET submit_state = 'pending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending'";
+
+  /**
+   * Claims whose holder stopped before sending: nothing was sent, so they are due again at once and the claim is
+   * not counted as an attempt.
+   */
+  public static final String RETURN_ABANDONED_SUBMIT_CLAIMS =
+      "UPDATE generations SET submit_state = 'pending', submit_attempts = greatest(submit_attempts - 1, 0)"
+          + " WHERE id IN (SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'claimed'"
+          + " AND next_submit_at <= now() AND provider = ANY($1) LIMIT $2 FOR UPDATE SKIP LOCKED)"
+          + " AND status = 'queued' AND submit_state = 'claimed' AND next_submit_at <= now()";
+
+  /**
+   * Takes one abandoned send to settle it, by pushing its lease: it stays 'sending' until the state machine moves it
+   * out of queued, so a crash before that leaves it to be taken again rather than stranded.
+   */
+  public static final String TAKE_ABANDONED_SEND =
+      "UPDATE generations SET next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
+          + " RETURNING id";
+
+  /**
+   * No permit, or the gate could not be asked: nothing was sent, so the claim is given back and not counted as an
+   * attempt.
+   */
+  public static final String RELEASE_SUBMIT_CLAIM =
+      "UPDATE generations SET submit_state = 'pending', submit_attempts = submit_attempts - 1,"
+          + " next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed'";
+
+  // Polling (GenerationStore, polling block): the poller's claim of due checks and its schedule writes.
+
+  /**
+   * Claims up to $1 generations whose check is due, for $2 seconds (the lease). The inner SELECT walks the partial
+   * index generations_check_due_idx (only in-flight rows are in it) in due order; SKIP LOCKED passes over rows
+   * another instance is claiming at this moment, and pushing next_check_at past now() keeps every other instance
+   * away until the lease runs out. An instance that dies holding a claim thus hands it back by doing nothing.
+   * poll_attempts counts the claim as a check; {@link #HAND_BACK_CHECK} takes that back when no check was made.
+   */
+  static final String CLAIM_DUE_CHECKS =
+      "UPDATE generations SET next_check_at = now() + make_interval(secs => $2), poll_attempts = poll_attempts + 1"
+          + " WHERE id IN (SELECT id FROM generations"
+          + " WHERE status IN ('submitted','processing') AND next_check_at <= now()"
+          + " ORDER BY next_check_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+          + " RETURNING id, provider, provider_task_id, submitted_at, deadline_at, poll_attempts";
+
+  /**
+   * Returns a claimed generation unchecked: due again at $2, and the claim does not count as a check. A generation
+   * that became terminal meanwhile is left alone (its next_check_at is already null).
+   */
+  static final String HAND_BACK_CHECK =
+      "UPDATE generations SET next_check_at = $2, poll_attempts = greatest(poll_attempts - 1, 0)"
+          + " WHERE id = $1 AND status IN ('submitted','processing')";
+
+  /** After a check that learned nothing: due again at $2, with a {@code polled} timeline entry ($3) in one statement. */
+  static final String POLLED_LATER =
+      "WITH g AS (UPDATE generations SET next_check_at = $2"
+          + " WHERE id = $1 AND status IN ('submitted','processing') RETURNING id)"
+          + " INSERT INTO generation_events (generation_id, type, detail) SELECT id, 'polled', $3 FROM g";
 }

@@ -12,7 +12,6 @@ import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -70,7 +69,7 @@ public final class Submitter {
     if (providers.length == 0) {
       return Future.succeededFuture(0);
     }
-    return ctx.pool().preparedQuery(SubmissionSql.RETURN_ABANDONED_CLAIMS).execute(Tuple.of(providers, batchSize))
+    return ctx.store().returnAbandonedSubmitClaims(providers, batchSize)
         .compose(v -> settleAbandoned(providers, batchSize))
         .compose(v -> ctx.pool().preparedQuery(SubmissionSql.DUE_FOR_SUBMISSION).execute(Tuple.of(providers, batchSize)))
         .compose(rows -> {
@@ -130,17 +129,16 @@ public final class Submitter {
   private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings, Set<String> refused) {
     String id = generation.id();
     String token = WebhookTokens.newToken();
-    Tuple claim = Tuple.of(id, Buffer.buffer(WebhookTokens.hash(token)), (double) sendLease.toSeconds());
-    return ctx.pool().preparedQuery(SubmissionSql.CLAIM_FOR_SENDING).execute(claim).compose(rows -> {
-      if (rows.size() == 0) {
+    return ctx.store().claimForSending(id, WebhookTokens.hash(token), sendLease).compose(claimed -> {
+      if (claimed.isEmpty()) {
         return Future.succeededFuture(false); // another instance took it, or it is not due
       }
-      int attempt = rows.iterator().next().getInteger("submit_attempts");
+      int attempt = claimed.get();
       ProviderAdapter adapter = ctx.adapter(generation.provider());
       String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
       return ctx.gate().withPermit(generation.provider(),
-          () -> ctx.pool().preparedQuery(SubmissionSql.MARK_SENDING).execute(Tuple.of(id, (double) sendLease.toSeconds()))
-              .compose(marked -> marked.size() == 0
+          () -> ctx.store().markSending(id, sendLease)
+              .compose(marked -> !marked
                   ? Future.succeededFuture(false) // the claim ran out meanwhile and went back to pending
                   : ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
                       .compose(result -> settle(generation, settings, attempt, result))
@@ -160,9 +158,7 @@ public final class Submitter {
   }
 
   private Future<Boolean> releaseClaim(String id) {
-    return ctx.pool().preparedQuery(SubmissionSql.RELEASE_CLAIM)
-        .execute(Tuple.of(id, BUDGET_RETRY.toMillis() / 1000.0))
-        .map(false);
+    return ctx.store().releaseSubmitClaim(id, BUDGET_RETRY).map(false);
   }
 
   private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, SubmitResult result) {
@@ -189,7 +185,7 @@ public final class Submitter {
       }
       Duration wait = backoff.delayAfter(attempt, transientFailure.retryAfter());
       return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", true).put("retryInMs", wait.toMillis()))
-          .compose(v -> ctx.pool().preparedQuery(SubmissionSql.RETRY_LATER).execute(Tuple.of(id, wait.toMillis() / 1000.0)))
+          .compose(v -> ctx.store().retrySubmitLater(id, wait))
           .mapEmpty();
     }
     SubmitResult.Ambiguous ambiguous = (SubmitResult.Ambiguous) result;
@@ -216,9 +212,8 @@ public final class Submitter {
           List<Future<Void>> settled = new ArrayList<>();
           for (Row row : rows) {
             String id = row.getString("id");
-            settled.add(ctx.pool().preparedQuery(SubmissionSql.TAKE_ABANDONED_SEND)
-                .execute(Tuple.of(id, (double) sendLease.toSeconds()))
-                .compose(taken -> taken.size() == 0
+            settled.add(ctx.store().takeAbandonedSend(id, sendLease)
+                .compose(taken -> !taken
                     ? Future.<Void>succeededFuture()
                     : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),
                         "the instance sending it stopped before the provider answered", 0))));

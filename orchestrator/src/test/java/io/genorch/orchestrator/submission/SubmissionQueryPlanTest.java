@@ -3,6 +3,7 @@ package io.genorch.orchestrator.submission;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.persistence.Sql;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -63,7 +64,7 @@ class SubmissionQueryPlanTest {
 
   @Test
   void abandonedClaimsAreReadThroughTheirIndex() throws SQLException {
-    JsonObject plan = explain("PREPARE claims (text[], int) AS " + SubmissionSql.RETURN_ABANDONED_CLAIMS,
+    JsonObject plan = explain("PREPARE claims (text[], int) AS " + Sql.RETURN_ABANDONED_SUBMIT_CLAIMS,
         "EXECUTE claims (" + ENABLED + ", 50)");
     assertReadsOnlyWhatItReturns(plan, "generations_submit_taken_idx");
   }
