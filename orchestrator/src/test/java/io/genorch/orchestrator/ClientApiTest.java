@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The client API of CONTRACT.md section 1, driven over real HTTP against a real database. */
+/** The client API of docs/API.md section 1, driven over real HTTP against a real database. */
 class ClientApiTest {
 
   @RegisterExtension

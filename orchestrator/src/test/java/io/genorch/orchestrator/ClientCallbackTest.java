@@ -25,7 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Client callbacks (CONTRACT.md section 3): signed, retried, durable across restarts, private hosts refused. */
+/** Client callbacks (docs/API.md section 3): signed, retried, durable across restarts, private hosts refused. */
 class ClientCallbackTest {
 
   private static final byte[] KEY = new SecureRandom().generateSeed(32);

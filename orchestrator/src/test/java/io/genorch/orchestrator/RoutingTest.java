@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Routing by model (CONTRACT.md section 8) over real HTTP, a real PostgreSQL and the simulated providers, with a
+ * Routing by model (docs/API.md section 8) over real HTTP, a real PostgreSQL and the simulated providers, with a
  * catalog file the service re-reads while it runs. heo365-sora2 is left disabled (no API key).
  */
 class RoutingTest {

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path of a provider webhook (CONTRACT.md section 2), checked in this order: provider known → source
+ * The request path of a provider webhook (docs/API.md section 2), checked in this order: provider known → source
  * address allowed (403) → body at most 1 MiB (413, by the body handler) → a JSON object (400) → token bound to a
  * generation of this provider (404) → the provider's webhook shape (400) → no other task than the one bound (409)
  * → stored → 200. Nothing slow happens before the answer: no provider call, no state machine; one database round

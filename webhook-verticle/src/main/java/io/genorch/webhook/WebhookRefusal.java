@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A webhook answered with something other than 200, as {@code {"error": {"code", "message"}}} (the error shape of
- * CONTRACT.md). Only {@link #unavailable} is used for faults on our side, so a provider that stops retrying on a
+ * docs/API.md). Only {@link #unavailable} is used for faults on our side, so a provider that stops retrying on a
  * 4xx (apimart) never loses a delivery to one.
  */
 final class WebhookRefusal extends RuntimeException {

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Provider webhooks (CONTRACT.md section 2) on their own port, so that only this faces the internet:
+ * Provider webhooks (docs/API.md section 2) on their own port, so that only this faces the internet:
  * {@code POST /webhooks/{provider}/{token}} and, for providers that append a segment,
  * {@code POST /webhooks/{provider}/{token}/callback}. {@link WebhookIngest} stores and acknowledges;
  * a {@link LeasedWorkLoop} running {@link DeliveryWorker} with {@link DeliveryProcessor} applies what was stored.

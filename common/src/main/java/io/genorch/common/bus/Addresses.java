@@ -1,6 +1,6 @@
 package io.genorch.common.bus;
 
-/** Event-bus addresses. The first three are public (CONTRACT.md section 5); the rest are internal. */
+/** Event-bus addresses. The first three are public (docs/API.md section 5); the rest are internal. */
 public final class Addresses {
 
   /** Published: every lifecycle event, as {@link LifecycleEvent#toJson()}. */

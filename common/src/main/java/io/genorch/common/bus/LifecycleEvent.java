@@ -7,7 +7,7 @@ import io.genorch.common.statemachine.GenerationStateMachine;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
-/** A change of a generation's status as it is published and stored (CONTRACT.md section 5). */
+/** A change of a generation's status as it is published and stored (docs/API.md section 5). */
 public record LifecycleEvent(String id, String type, Instant occurredAt, Generation generation) {
 
   public static LifecycleEvent of(Generation generation) {

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Which models exist and which providers make them (CONTRACT.md section 8): data, not code. The built-in default
+ * Which models exist and which providers make them (docs/API.md section 8): data, not code. The built-in default
  * ({@code catalog/default-catalog.json}) covers the seed providers; a file ({@code ORCH_CATALOG_FILE}) replaces
  * models of the same id and adds others. Immutable: a changed file makes a new catalog.
  */

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The service configuration, read from environment variables (CONTRACT.md section 6). Built from a plain map so
+ * The service configuration, read from environment variables (docs/API.md section 6). Built from a plain map so
  * that tests pass their own values instead of touching the process environment. Every variable is a {@link Setting}
  * of {@link Settings}, read with {@link #get(Setting)}; {@link #validate} checks them all before anything starts.
  */

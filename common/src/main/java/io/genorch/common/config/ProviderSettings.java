@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One provider's operational settings from {@code ORCH_PROVIDER_<ID>_*} (CONTRACT.md section 6), with the
+ * One provider's operational settings from {@code ORCH_PROVIDER_<ID>_*} (docs/API.md section 6), with the
  * defaults taken from its {@link ProviderSpec}.
  */
 public record ProviderSettings(

@@ -147,7 +147,7 @@ public final class Settings {
   public static final Setting<Integer> RETENTION_BATCH_SIZE = integer("ORCH_RETENTION_BATCH_SIZE", 500, 1, 100_000,
       "rows one retention delete statement removes at most");
 
-  // models, routing and provider health (CONTRACT.md section 8)
+  // models, routing and provider health (docs/API.md section 8)
   public static final Setting<Optional<String>> CATALOG_FILE = new Setting<>("ORCH_CATALOG_FILE", Optional.empty(),
       "unset: the built-in catalog", "a path to a JSON or YAML (.yaml, .yml) file", v -> Optional.of(v),
       UnaryOperator.identity(), "models and routes overriding and extending the built-in catalog; re-read when it changes");

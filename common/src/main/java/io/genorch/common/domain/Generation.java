@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 
-/** A generation as stored and as clients see it (CONTRACT.md section 1, "Generation"). */
+/** A generation as stored and as clients see it (docs/API.md section 1, "Generation"). */
 public record Generation(
     String id,
     String provider,

@@ -3,7 +3,7 @@ package io.genorch.common.domain;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The statuses of CONTRACT.md section 1, in lifecycle order. */
+/** The statuses of docs/API.md section 1, in lifecycle order. */
 public enum GenerationStatus {
   QUEUED("queued", 0),
   SUBMITTED("submitted", 1),

@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A circuit per provider (CONTRACT.md section 8), kept in the table {@code provider_health} so that every instance
+ * A circuit per provider (docs/API.md section 8), kept in the table {@code provider_health} so that every instance
  * of a deployment sees the same state, and every transition is one statement, decided under the row lock with the
  * database's clock.
  *

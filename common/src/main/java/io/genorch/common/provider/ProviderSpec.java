@@ -37,7 +37,7 @@ public record ProviderSpec(
     int maxPromptLength,
     String defaultBaseUrl) {
 
-  /** The contract's own prompt limit (CONTRACT.md section 1). */
+  /** The contract's own prompt limit (docs/API.md section 1). */
   public static final int CONTRACT_MAX_PROMPT = 5000;
 
   /** From the first callback attempt until the provider gives up: every retry delay plus one answer timeout each. */

@@ -3,7 +3,7 @@ package io.genorch.common.provider;
 import java.util.List;
 import java.util.Optional;
 
-/** The providers this build knows, in the order of CONTRACT.md. Adding a provider is one line here plus its class. */
+/** The providers this build knows, in the order of docs/API.md. Adding a provider is one line here plus its class. */
 public final class Providers {
 
   private final List<ProviderAdapter> adapters;

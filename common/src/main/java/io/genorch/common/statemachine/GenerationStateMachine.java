@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rules of CONTRACT.md for a generation's status. A generation only moves forward through
+ * The rules of docs/API.md for a generation's status. A generation only moves forward through
  * queued → submitted → processing → succeeded | failed | timed_out, may skip steps (a webhook can bring the end
  * before the submit answer is stored), and never leaves a terminal status.
  */
@@ -104,7 +104,7 @@ public final class GenerationStateMachine {
 
   /**
    * The timeline entry that records why a change was asked for, written before any status entry it causes (types
-   * of CONTRACT.md section 1); null where the status entry says it all (submission, deadline).
+   * of docs/API.md section 1); null where the status entry says it all (submission, deadline).
    */
   public static String causeEventType(Source source, Verdict verdict) {
     return switch (source) {
@@ -132,7 +132,7 @@ public final class GenerationStateMachine {
     return status.wire();
   }
 
-  /** The lifecycle event (CONTRACT.md section 5) for reaching a status; none for queued. */
+  /** The lifecycle event (docs/API.md section 5) for reaching a status; none for queued. */
   public static String lifecycleEventType(GenerationStatus status) {
     if (status == GenerationStatus.QUEUED) {
       throw new IllegalArgumentException("queued has no lifecycle event");

@@ -26,6 +26,6 @@ public record Transition(
     timeline = List.copyOf(timeline);
   }
 
-  /** A timeline entry to add (CONTRACT.md section 1 types). */
+  /** A timeline entry to add (docs/API.md section 1 types). */
   public record Entry(String type, JsonObject detail) {}
 }

@@ -2,7 +2,7 @@ package io.genorch.orchestrator.api;
 
 import io.vertx.core.json.JsonObject;
 
-/** A refusal with its HTTP status and the error body of CONTRACT.md section 1 ("Errors"). */
+/** A refusal with its HTTP status and the error body of docs/API.md section 1 ("Errors"). */
 public final class ApiException extends RuntimeException {
 
   private final int status;

@@ -22,7 +22,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The client HTTP API of CONTRACT.md section 1, plus health, metrics and the OpenAPI document. */
+/** The client HTTP API of docs/API.md section 1, plus health, metrics and the OpenAPI document. */
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);

@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * The request-reply addresses of CONTRACT.md section 5: the same validation and answers as HTTP; a failure's code
+ * The request-reply addresses of docs/API.md section 5: the same validation and answers as HTTP; a failure's code
  * is the HTTP status it would have had.
  */
 public final class GenerationBusVerticle extends VerticleBase {

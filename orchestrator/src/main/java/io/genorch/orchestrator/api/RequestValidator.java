@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 /**
  * Turns a POST /v1/generations body into a {@link GenerationRequest}, or refuses it naming the field at fault.
  * Generic rules are here; the model's limits at a provider come from the catalog route, the protocol's from the
- * provider's adapter. Without a {@code provider}, the service routes: it picks the model's route (CONTRACT.md
+ * provider's adapter. Without a {@code provider}, the service routes: it picks the model's route (docs/API.md
  * section 8).
  */
 public final class RequestValidator {

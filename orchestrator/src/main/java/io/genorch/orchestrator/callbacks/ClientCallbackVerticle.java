@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers client callbacks (CONTRACT.md section 3). The rows are written with the terminal change itself, so this
+ * Delivers client callbacks (docs/API.md section 3). The rows are written with the terminal change itself, so this
  * sender only has to work through {@code client_callbacks}: at once when this instance publishes a terminal event,
  * and on a periodic sweep that also picks up retries and what a stopped instance left. Each attempt is recorded
  * in the generation's timeline ({@code callback_delivered} / {@code callback_failed}). Delivery is at least once:
