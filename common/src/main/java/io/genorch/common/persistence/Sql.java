@@ -59,6 +59,20 @@ final class Sql {
   static final String INSERT_CLIENT_CALLBACK =
       "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
 
+  /**
+   * Outputs kept (V10): one copy to make per output of the generation just updated to succeeded, in the same
+   * transaction; retried until the link's expiry, or $2 seconds when the provider gave none.
+   */
+  static final String SCHEDULE_OUTPUT_COPIES =
+      "INSERT INTO output_copies (generation_id, idx, source_url, retry_until)"
+          + " SELECT g.id, o.ord - 1, o.value->>'sourceUrl',"
+          + " COALESCE((o.value->>'expiresAt')::timestamptz, now() + make_interval(secs => $2))"
+          + " FROM generations g, jsonb_array_elements(g.outputs) WITH ORDINALITY AS o(value, ord)"
+          + " WHERE g.id = $1 AND o.value->>'sourceUrl' IS NOT NULL ON CONFLICT DO NOTHING";
+
+  static final String UPDATE_OUTPUTS =
+      "UPDATE generations SET outputs = $2, updated_at = $3 WHERE id = $1 RETURNING " + GENERATION_COLUMNS;
+
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
