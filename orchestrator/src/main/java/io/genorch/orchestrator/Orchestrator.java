@@ -10,7 +10,12 @@ import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.metrics.GenorchMetrics;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.provider.Providers;
+import io.genorch.common.outputs.OutputStore;
+import io.genorch.common.outputs.OutputStores;
+import io.genorch.common.outputs.StorageOptions;
 import io.genorch.orchestrator.api.ApiKeys;
+import io.genorch.orchestrator.outputs.OutputCopyOptions;
+import io.genorch.orchestrator.outputs.OutputCopyVerticle;
 import io.genorch.orchestrator.api.ApiOptions;
 import io.genorch.orchestrator.callbacks.CallbackOptions;
 import io.genorch.orchestrator.api.ApiVerticle;
@@ -81,6 +86,7 @@ public final class Orchestrator {
         name));
     OrchConfig config = withGeneratedSecrets(initialConfig);
     ApiOptions apiOptions = ApiOptions.from(config);
+    StorageOptions.from(config); // ORCH_STORAGE=s3 without a bucket stops the start before the database does
     Ports.requireFree(Settings.HTTP_PORT, apiOptions.port());
     int webhookPort = config.webhookPort();
     Ports.requireFree(Settings.WEBHOOK_PORT, webhookPort);
@@ -113,13 +119,19 @@ public final class Orchestrator {
       GenerationService service = new GenerationService(
           c.store(), new RequestValidator(c.providers(), callbackOptions.allowPrivate()), c.providers(),
           id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
+      OutputCopyOptions outputOptions = OutputCopyOptions.from(effective);
+      OutputStore outputStore = OutputStores.create(vertx, outputOptions.storage());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
-          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond());
+          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), outputStore,
+          outputOptions.storage().s3().presignedRedirect());
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
       WebhookVerticle webhook = new WebhookVerticle(c, webhookPort);
       deployments.add(Ports.explainBindFailure(vertx.deployVerticle(webhook), Settings.WEBHOOK_PORT, webhookPort));
       deployments.addAll(Verticles.deployWorkers(vertx, c, callbackOptions));
+      if (outputStore != null) {
+        deployments.add(vertx.deployVerticle(new OutputCopyVerticle(c, outputOptions, outputStore)));
+      }
       deployments.add(Ports.explainBindFailure(vertx.deployVerticle(api), Settings.HTTP_PORT, apiOptions.port()));
       return Future.all(deployments)
           .map(v -> {

@@ -110,6 +110,10 @@ public record Directives(
         return withExpiringLinksSeconds(value == null || value.isEmpty() ? EXPIRED_LINK_SECONDS : parseLong(value));
       case "url-string":
         return withUrlString(true);
+      case "output-bytes":
+      case "output-urls":
+      case "output-fault":
+        return this; // the result files' knobs: MediaDirectives
       default:
         throw new IllegalArgumentException("unknown directive");
     }

@@ -1,5 +1,6 @@
 package io.genorch.orchestrator.api;
 
+import io.genorch.common.outputs.OutputStore;
 import io.genorch.common.persistence.GenerationStore;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerOptions;
@@ -29,11 +30,14 @@ public final class ApiVerticle extends VerticleBase {
   private final ClientRateLimit rateLimit;
   private final int port;
   private final boolean metricsEnabled;
+  private final OutputDownloads outputs;
   private int actualPort;
 
   /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
+  /** @param outputStore the kept copies of outputs; null when ORCH_STORAGE=off */
   public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
-      int maxRequestsPerSecond) {
+      int maxRequestsPerSecond, OutputStore outputStore, boolean presignedRedirect) {
+    this.outputs = new OutputDownloads(service, outputStore, presignedRedirect);
     this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
     this.store = store;
@@ -67,6 +71,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/generations").handler(this::list);
     router.get("/v1/generations/:id").handler(this::get);
     router.get("/v1/generations/:id/events").handler(this::timeline);
+    router.get("/v1/generations/:id/outputs/:index").handler(outputs);
     router.get("/v1/providers").handler(ctx -> ok(ctx, 200, service.providers()));
     router.get("/v1/events").handler(this::lifecycleEvents);
 
