@@ -10,7 +10,8 @@ import java.time.Duration;
 /** Fetches bytes over HTTP: the service's output links (with the API key) and the simulator's source links. */
 final class OutputBytes {
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   HttpResponse<byte[]> get(String url, String range) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))

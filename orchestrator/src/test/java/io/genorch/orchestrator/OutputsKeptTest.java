@@ -259,4 +259,55 @@ class OutputsKeptTest {
     assertKeptOnlyTheSourceLink(deleted);
     assertTrue(timeline(api, id).stream().anyMatch(e -> e.getString("type").equals("output_deleted")));
   }
+
+  @Test
+  void aClientCallbackOfASucceededGenerationCarriesTheServiceSLinks() throws IOException {
+    List<JsonObject> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      received.add(new JsonObject(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      ApiClient.Response created = api.createGeneration(new JsonObject().put("provider", "vidgo")
+          .put("prompt", "slow to keep [sim:output-fault=slow] [sim:output-bytes=400000]")
+          .put("callbackUrl", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+      String id = created.json().getString("id");
+      JsonObject callback = Await.until("the callback", () -> received, r -> !r.isEmpty()).get(0);
+      JsonObject output = callback.getJsonObject("generation").getJsonArray("outputs").getJsonObject(0);
+      assertEquals("generation.succeeded", callback.getString("type"));
+      assertTrue(output.getString("url").endsWith("/v1/generations/" + id + "/outputs/0"), output.encode());
+      assertNotNull(output.getString("storedAt"));
+      assertEquals(200, bytes.get(output.getString("url"), null).statusCode());
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void twoInstancesNeverCopyTheSameOutputAtOnce() {
+    Map<String, String> env = config(db, providers, PROVIDERS);
+    env.put("ORCH_STORAGE", "fs");
+    env.put("ORCH_STORAGE_DIR", storageDir.toString());
+    env.put("ORCH_WEBHOOK_PORT", String.valueOf(TestOrchestrators.freePort()));
+    Orchestrator second = TestOrchestrators.start(env);
+    try {
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        ids.add(create(api, "runblob-sora", "herd " + i + " [sim:output-fault=slow] [sim:output-bytes=300000]")
+            .getString("id"));
+      }
+      for (String id : ids) {
+        JsonObject output = settled(api, id).getJsonArray("outputs").getJsonObject(0);
+        assertNotNull(output.getString("storedAt"), id);
+        assertEquals(1, providers.simulator.mediaRequests(path(output.getString("sourceUrl"))), id + " copied once");
+      }
+      assertEquals(1, providers.simulator.maxConcurrentDownloadsOfOneLink());
+    } finally {
+      TestOrchestrators.stop(second);
+    }
+  }
 }
