@@ -3,6 +3,7 @@
 #   bench/run.sh anchor    only the anchor: pgbench running the webhook-shaped transaction (see docs/BENCHMARKS.md)
 #   bench/run.sh webhook   deliveries per second and ack latency of the webhook verticle
 #   bench/run.sh poller    reconciliations per second of the poller over 10,000 overdue generations
+#   bench/run.sh outputs   outputs kept: 200 outputs of 20 MB copied to fs and to s3proxy, heap while copying 1 GiB
 #   bench/run.sh all       all of the above
 # Every run first measures the anchor on the same PostgreSQL, so each report states its ratio to what the database
 # gives on this machine at that moment. PGHOST/PGPORT/PGUSER choose the server (default 127.0.0.1:5432, postgres).
@@ -36,6 +37,7 @@ case "${1:-all}" in
   anchor) anchor ;;
   webhook) anchor; run webhook-verticle WebhookBenchmark ;;
   poller) anchor; run poller-verticle PollerBenchmark ;;
-  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark ;;
-  *) echo "usage: bench/run.sh [anchor|webhook|poller|all]" >&2; exit 2 ;;
+  outputs) anchor; run orchestrator OutputsBenchmark ;;
+  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark; run orchestrator OutputsBenchmark ;;
+  *) echo "usage: bench/run.sh [anchor|webhook|poller|outputs|all]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 package io.genorch.orchestrator;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.common.config.InvalidSettingsException;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.config.Setting;
@@ -86,7 +87,11 @@ public final class Orchestrator {
         name));
     OrchConfig config = withGeneratedSecrets(initialConfig);
     ApiOptions apiOptions = ApiOptions.from(config);
-    StorageOptions.from(config); // ORCH_STORAGE=s3 without a bucket stops the start before the database does
+    try {
+      StorageOptions.from(config); // ORCH_STORAGE=s3 without ORCH_S3_BUCKET stops the start (exit code 2)
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingsException(List.of(e.getMessage()));
+    }
     Ports.requireFree(Settings.HTTP_PORT, apiOptions.port());
     int webhookPort = config.webhookPort();
     Ports.requireFree(Settings.WEBHOOK_PORT, webhookPort);

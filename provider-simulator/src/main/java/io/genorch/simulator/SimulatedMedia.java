@@ -134,6 +134,7 @@ final class SimulatedMedia {
     private final long delayMs;
     private final Runnable done;
     private long written;
+    private boolean finished;
 
     Body(HttpServerResponse response, long seed, long total, long delayMs, Runnable done) {
       this.response = response;
@@ -143,7 +144,11 @@ final class SimulatedMedia {
       this.done = done;
     }
 
+    /** Called again by a later drain after the last chunk: finishes once. */
     void next() {
+      if (finished) {
+        return;
+      }
       while (written < total) {
         if (response.closed()) {
           return;
@@ -160,7 +165,10 @@ final class SimulatedMedia {
           return;
         }
       }
-      done.run();
+      finished = true;
+      if (!response.closed()) {
+        done.run();
+      }
     }
   }
 
