@@ -123,6 +123,8 @@ final class OutputDownloader {
 
   private void answered(String url, Path file, int redirectsLeft, HttpClientRequest request,
       HttpClientResponse response, Promise<Downloaded> result) {
+    // at once: the connection can close while the file is being opened, before stream() takes over
+    response.exceptionHandler(err -> result.tryFail("the body was cut off: " + err));
     int status = response.statusCode();
     String location = response.getHeader("Location");
     if (status / 100 == 3 && location != null) {
@@ -164,9 +166,12 @@ final class OutputDownloader {
 
   private void stream(HttpClientResponse response, AsyncFile out, long expected, String contentType,
       HttpClientRequest request, Promise<Downloaded> result) {
+    result.future().onFailure(err -> out.close());
+    if (result.future().isComplete()) {
+      return; // cut off (or past the deadline) while the file was being opened
+    }
     MessageDigest sha256 = sha256();
     long[] count = {0};
-    result.future().onFailure(err -> out.close());
     response.exceptionHandler(err -> result.tryFail("the body was cut off after " + count[0] + " bytes: " + err));
     response.handler(chunk -> {
       if (result.future().isComplete()) {
