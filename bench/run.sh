@@ -4,6 +4,8 @@
 #   bench/run.sh webhook   deliveries per second and ack latency of the webhook verticle
 #   bench/run.sh poller    reconciliations per second of the poller over 10,000 overdue generations
 #   bench/run.sh outputs   outputs kept: 200 outputs of 20 MB copied to fs and to s3proxy, heap while copying 1 GiB
+#   bench/run.sh e2e       the fat jar as its own process (demo mode) under load over HTTP: accepts, POST to submitted,
+#                          /v1/events lag, resident memory
 #   bench/run.sh all       all of the above
 # Every run first measures the anchor on the same PostgreSQL, so each report states its ratio to what the database
 # gives on this machine at that moment. PGHOST/PGPORT/PGUSER choose the server (default 127.0.0.1:5432, postgres).
@@ -27,9 +29,15 @@ anchor() { # pgbench with the webhook-shaped transaction: 8 clients, 2 threads, 
 }
 
 run() { # module test-class
+  rm -f "$1"/target/benchmarks/*.txt
   ./mvnw -B -q -pl "$1" -am verify -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dtest="$2" \
-    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false
+    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false -DskipITs
   cat "$1"/target/benchmarks/*.txt | tee -a bench-results/report.txt
+}
+
+e2e() { # E2eBenchmark starts orchestrator/target/genorch.jar itself, so the jar is built first
+  ./mvnw -B -q package -DskipTests -pl orchestrator -am
+  run orchestrator E2eBenchmark
 }
 
 : > bench-results/report.txt
@@ -38,6 +46,7 @@ case "${1:-all}" in
   webhook) anchor; run webhook-verticle WebhookBenchmark ;;
   poller) anchor; run poller-verticle PollerBenchmark ;;
   outputs) anchor; run orchestrator OutputsBenchmark ;;
-  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark; run orchestrator OutputsBenchmark ;;
-  *) echo "usage: bench/run.sh [anchor|webhook|poller|outputs|all]" >&2; exit 2 ;;
+  e2e) anchor; e2e ;;
+  all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark; run orchestrator OutputsBenchmark; e2e ;;
+  *) echo "usage: bench/run.sh [anchor|webhook|poller|outputs|e2e|all]" >&2; exit 2 ;;
 esac

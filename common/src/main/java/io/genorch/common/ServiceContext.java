@@ -14,8 +14,7 @@ import io.vertx.sqlclient.Pool;
 import io.genorch.common.persistence.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClientOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,7 +36,7 @@ public record ServiceContext(
 
   /** Builds the shared parts for one process over an opened (and migrated) database. */
   public static ServiceContext create(Vertx vertx, Database database, OrchConfig config, GenorchMetrics metrics) {
-    Pool pool = database.pool(vertx, config.pgPoolSize());
+    Pool pool = database.pool(vertx, config.pgPoolSize(), config.pgPoolWaitQueue());
     Providers providers = Providers.all();
     Map<String, ProviderSettings> settings = new LinkedHashMap<>();
     providers.list().forEach(a -> settings.put(a.id(), config.provider(a.spec())));
@@ -45,8 +44,7 @@ public record ServiceContext(
     // the default of 5 connections per host would cap the requests MAX_IN_FLIGHT allows to one provider
     int connectionsPerProvider = settings.values().stream().mapToInt(ProviderSettings::maxInFlight).max().orElse(0);
     ProviderClient client = new ProviderClient(
-        WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch"),
-            new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
+        vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(Math.max(connectionsPerProvider, 16))),
         config.providerTimeout());
     GenerationEndLog endLog = new GenerationEndLog();
     vertx.setPeriodic(GenerationEndLog.SUMMARY_EVERY.toMillis(), id -> endLog.summarize());
@@ -55,6 +53,7 @@ public record ServiceContext(
       metrics.generationAdvanced(generation);
       endLog.advanced(generation);
     }, storage.enabled() ? storage.retryFor() : null);
+    store.sequencer().start(vertx);
     return new ServiceContext(config, pool, store, providers, Map.copyOf(settings), gate, client, metrics);
   }
 

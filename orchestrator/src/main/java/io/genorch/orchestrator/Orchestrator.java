@@ -9,11 +9,15 @@ import io.genorch.common.config.Settings;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.metrics.GenorchMetrics;
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
+import io.genorch.common.persistence.LifecycleSequencer;
 import io.genorch.common.provider.Providers;
 import io.genorch.common.outputs.OutputStore;
 import io.genorch.common.outputs.OutputStores;
 import io.genorch.common.outputs.StorageOptions;
+import io.genorch.common.catalog.LiveCatalog;
+import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.orchestrator.api.ApiKeys;
 import io.genorch.orchestrator.outputs.OutputCopyOptions;
 import io.genorch.orchestrator.outputs.OutputCopyVerticle;
@@ -23,6 +27,8 @@ import io.genorch.orchestrator.api.ApiVerticle;
 import io.genorch.orchestrator.api.GenerationBusVerticle;
 import io.genorch.orchestrator.api.GenerationService;
 import io.genorch.orchestrator.api.RequestValidator;
+import io.genorch.orchestrator.secrets.ServiceSecrets;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.webhook.WebhookVerticle;
 import io.genorch.simulator.SimulatorOptions;
@@ -31,16 +37,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +83,8 @@ public final class Orchestrator {
   }
 
   /**
-   * Opens (and migrates) the database before Vert.x starts, since both block, then deploys the verticles. In demo
+   * Opens (and migrates) the database and settles the API keys and callback secret (stored there when generated)
+   * before Vert.x starts, since all three block, then deploys the verticles. In demo
    * mode the provider simulator runs in this process and every provider points at it.
    */
   public static Future<Orchestrator> start(OrchConfig initialConfig) {
@@ -85,49 +94,59 @@ public final class Orchestrator {
     initialConfig.unknownVariables(Providers.all().ids()).forEach(name -> LOG.warn(
         "{} is set but is no setting of this service (misspelled?); it is ignored. The settings are listed by --help",
         name));
-    OrchConfig config = withGeneratedSecrets(initialConfig);
-    ApiOptions apiOptions = ApiOptions.from(config);
+    ApiOptions apiOptions = ApiOptions.from(initialConfig);
     try {
-      StorageOptions.from(config); // ORCH_STORAGE=s3 without ORCH_S3_BUCKET stops the start (exit code 2)
+      StorageOptions.from(initialConfig); // ORCH_STORAGE=s3 without ORCH_S3_BUCKET stops the start (exit code 2)
     } catch (IllegalArgumentException e) {
       throw new InvalidSettingsException(List.of(e.getMessage()));
     }
     Ports.requireFree(Settings.HTTP_PORT, apiOptions.port());
-    int webhookPort = config.webhookPort();
+    int webhookPort = initialConfig.webhookPort();
     Ports.requireFree(Settings.WEBHOOK_PORT, webhookPort);
-    if (config.demo() && config.pgUrl().isPresent()) {
+    if (initialConfig.demo() && initialConfig.pgUrl().isPresent()) {
       // the simulator knows none of a real deployment's tasks: polling them would fail them as not found
       LOG.warn("DEMO MODE with ORCH_PG_URL: generations in that database are served by the simulator; use a database"
           + " of its own for demos, never one that holds real work");
     }
-    Database database = Database.open(config);
+    Database database = Database.open(initialConfig);
+    ServiceSecrets secrets;
     try {
       database.migrate();
+      secrets = ServiceSecrets.resolve(database, initialConfig);
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
+    OrchConfig config = initialConfig.with(Map.of(Settings.CALLBACK_SECRET.name(), secrets.callbackSecret()));
     Vertx vertx = createVertx(apiOptions.metricsEnabled(), config.clustered());
     Future<ProviderSimulator> simulator = config.demo()
         ? ProviderSimulator.start(vertx, SimulatorOptions.defaults().withTimeScale(DEMO_TIME_SCALE).withAdoptUnknownTasks(true))
         : Future.succeededFuture(null);
-    return simulator.compose(sim -> {
+    Future<LiveCatalog> catalogs = LiveCatalog.start(vertx, new LinkedHashSet<>(Providers.all().ids()),
+        config.catalogFile(), config.catalogScanPeriod());
+    return Future.all(simulator, catalogs).compose(started -> {
+      ProviderSimulator sim = simulator.result();
+      LiveCatalog catalog = catalogs.result();
       OrchConfig effective = sim == null ? config : config.with(demoSettings(sim, config, webhookPort));
       LOG.info("Settings: {}", effective.effectiveSettings(Providers.all().ids()));
       ServiceContext c = ServiceContext.create(vertx, database, effective,
           apiOptions.metricsEnabled() ? GenorchMetrics.in(BackendRegistries.getDefaultNow()) : GenorchMetrics.noop());
       if (apiOptions.metricsEnabled()) {
         c.metrics().refreshBacklog(vertx, c.pool());
+        registerLifecycleLag(c);
       }
       CallbackOptions callbackOptions = CallbackOptions.from(effective);
-      ApiKeys apiKeys = new ApiKeys(apiOptions.apiKeys());
+      ApiKeys apiKeys = ApiKeys.ofHashes(secrets.apiKeyHashes());
+      Predicate<String> enabled = id -> c.providerSettings().get(id).enabled();
+      ProviderHealth health = new ProviderHealth(c.pool(), effective.circuitFailures(), effective.circuitOpenFor());
       GenerationService service = new GenerationService(
-          c.store(), new RequestValidator(c.providers(), callbackOptions.allowPrivate()), c.providers(),
-          id -> c.providerSettings().get(id).enabled(), vertx.eventBus());
+          c.store(), new RequestValidator(c.providers(), catalog::current, enabled),
+          new CallbackAddresses(vertx, callbackOptions.allowPrivate()), c.providers(), enabled, vertx.eventBus(),
+          catalog::current, health);
       OutputCopyOptions outputOptions = OutputCopyOptions.from(effective);
       OutputStore outputStore = OutputStores.create(vertx, outputOptions.storage());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
-          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), outputStore,
+          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective), outputStore,
           outputOptions.storage().s3().presignedRedirect());
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
@@ -177,20 +196,11 @@ public final class Orchestrator {
     return builder.build();
   }
 
-  /** API keys and the callback secret are never left empty: generated once and logged, so a start is never open. */
-  private static OrchConfig withGeneratedSecrets(OrchConfig config) {
-    Map<String, String> generated = new HashMap<>();
-    if (config.apiKeys().isEmpty()) {
-      String key = "gk_" + randomToken(24);
-      generated.put("ORCH_API_KEYS", key);
-      LOG.warn("ORCH_API_KEYS is not set; generated this API key for this run (set ORCH_API_KEYS to choose your own): {}", key);
-    }
-    if (config.callbackSecret().isEmpty()) {
-      String secret = "whsec_" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
-      generated.put("ORCH_CALLBACK_SECRET", secret);
-      LOG.warn("ORCH_CALLBACK_SECRET is not set; generated this client-callback signing secret for this run: {}", secret);
-    }
-    return generated.isEmpty() ? config : config.with(generated);
+  /** How long committed lifecycle events wait for their position in GET /v1/events (docs/DESIGN.md). */
+  private static void registerLifecycleLag(ServiceContext c) {
+    Gauge.builder("genorch_lifecycle_visibility_lag_seconds", c.store().sequencer(), LifecycleSequencer::lagSeconds)
+        .description("How long the oldest committed lifecycle event waited for its position in /v1/events")
+        .register(BackendRegistries.getDefaultNow());
   }
 
   /**
@@ -253,12 +263,6 @@ public final class Orchestrator {
         s.enabled() ? "enabled at " + s.baseUrl() : "disabled (set ORCH_PROVIDER_" + ProviderSettings.envId(s.id()) + "_API_KEY)"));
   }
 
-  private static String randomToken(int bytes) {
-    byte[] b = new byte[bytes];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
-
   public int httpPort() {
     return api.actualPort();
   }
@@ -281,6 +285,7 @@ public final class Orchestrator {
 
   /** Stops Vert.x, then the embedded database if this process started one. */
   public Future<Void> close() {
+    components.store().sequencer().stop();
     return vertx.close()
         .transform(ar -> {
           database.close();

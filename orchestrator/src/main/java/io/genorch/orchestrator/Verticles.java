@@ -9,7 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 
-/** The background verticles: submission to providers, reconciliation by polling, client callbacks. */
+/** The background verticles: submission to providers, reconciliation by polling, client callbacks, retention. */
 final class Verticles {
 
   private Verticles() {}
@@ -18,6 +18,7 @@ final class Verticles {
     return List.of(
         vertx.deployVerticle(new SubmissionVerticle(c)),
         vertx.deployVerticle(new PollerVerticle(c)),
-        vertx.deployVerticle(new ClientCallbackVerticle(c, callbacks)));
+        vertx.deployVerticle(new ClientCallbackVerticle(c, callbacks)),
+        vertx.deployVerticle(new RetentionVerticle(c)));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -13,24 +14,22 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client API of CONTRACT.md section 1, driven over real HTTP against a real database. */
 class ClientApiTest {
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private static Orchestrator service;
   private static ApiClient api;
 
   @BeforeAll
   static void start() {
-    db = TestDatabase.create();
     service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
     api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
   }
@@ -38,13 +37,6 @@ class ClientApiTest {
   @AfterAll
   static void stop() {
     TestOrchestrators.stop(service);
-    db.close();
-  }
-
-  @BeforeEach
-  void emptyTables() {
-    db.execute("DELETE FROM idempotency_keys; DELETE FROM generation_events; DELETE FROM lifecycle_events;"
-        + " DELETE FROM webhook_deliveries; DELETE FROM generations");
   }
 
   private static JsonObject validBody() {
@@ -294,14 +286,11 @@ class ClientApiTest {
   void theEventBusSubmitAndGetAnswerLikeHttp() throws Exception {
     var bus = service.vertx().eventBus();
     JsonObject body = validBody().copy().put("idempotencyKey", "bus-1");
-    JsonObject created = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).body();
+    JsonObject created = (JsonObject) Await.result(bus.request(Addresses.SUBMIT, body)).body();
     assertEquals("queued", created.getString("status"));
-    JsonObject replay = (JsonObject) bus.request(Addresses.SUBMIT, body).toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).body();
+    JsonObject replay = (JsonObject) Await.result(bus.request(Addresses.SUBMIT, body)).body();
     assertEquals(created.getString("id"), replay.getString("id"));
-    JsonObject fetched = (JsonObject) bus.request(Addresses.GET, new JsonObject().put("id", created.getString("id")))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    JsonObject fetched = (JsonObject) Await.result(bus.request(Addresses.GET, new JsonObject().put("id", created.getString("id")))).body();
     assertEquals(created.getString("id"), fetched.getString("id"));
 
     assertEquals(400, busFailure(Addresses.SUBMIT, validBody().copy().put("provider", "nope")).failureCode());
@@ -311,11 +300,6 @@ class ClientApiTest {
   }
 
   private static ReplyException busFailure(String address, JsonObject body) throws Exception {
-    try {
-      service.vertx().eventBus().request(address, body).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return (ReplyException) e.getCause();
-    }
-    throw new AssertionError("expected a failure from " + address);
+    return (ReplyException) Await.failure(service.vertx().eventBus().request(address, body));
   }
 }

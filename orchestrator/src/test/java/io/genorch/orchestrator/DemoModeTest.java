@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.vertx.core.json.JsonObject;
@@ -48,12 +49,12 @@ class DemoModeTest {
       ids.put(provider, r.json().getString("id"));
     }
     ids.forEach((provider, id) -> {
-      JsonObject done = Eventually.await(provider + " to finish", Duration.ofSeconds(30),
+      JsonObject done = Await.until(provider + " to finish", Duration.ofSeconds(30),
           () -> api.get("/v1/generations/" + id).json(),
           g -> g.getString("status").equals("succeeded") || g.getString("status").equals("failed"));
       assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
       assertFalse(done.getJsonArray("outputs").isEmpty(), provider + " has an output");
-      JsonObject kept = Eventually.await(provider + "'s output kept", Duration.ofSeconds(30),
+      JsonObject kept = Await.until(provider + "'s output kept", Duration.ofSeconds(30),
           () -> api.get("/v1/generations/" + id).json(),
           g -> g.getJsonArray("outputs").getJsonObject(0).getString("storedAt") != null);
       String own = kept.getJsonArray("outputs").getJsonObject(0).getString("url");
@@ -77,7 +78,7 @@ class DemoModeTest {
       ids.put(provider, r.json().getString("id"));
     }
     ids.forEach((provider, id) -> {
-      JsonObject done = Eventually.await(provider + " to be resolved by polling", Duration.ofSeconds(15),
+      JsonObject done = Await.until(provider + " to be resolved by polling", Duration.ofSeconds(15),
           () -> api.get("/v1/generations/" + id).json(), g -> !g.getString("status").matches("queued|submitted|processing"));
       assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
       assertEquals("poll", done.getString("resolvedBy"), provider + ": " + done.encode());

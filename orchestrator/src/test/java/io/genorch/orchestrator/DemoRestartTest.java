@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.vertx.core.json.JsonObject;
@@ -32,7 +33,7 @@ class DemoRestartTest {
           assertEquals(202, r.status(), r.body());
           ids.put(provider, r.json().getString("id"));
         }
-        ids.forEach((provider, id) -> Eventually.await(provider + " to run at its provider", Duration.ofSeconds(15),
+        ids.forEach((provider, id) -> Await.until(provider + " to run at its provider", Duration.ofSeconds(15),
             () -> api.get("/v1/generations/" + id).json(),
             g -> g.getString("providerTaskId") != null && g.getString("status").matches("submitted|processing")));
       } finally {
@@ -43,7 +44,7 @@ class DemoRestartTest {
       try {
         ApiClient api = new ApiClient(second.httpPort(), TestOrchestrators.API_KEY);
         ids.forEach((provider, id) -> {
-          JsonObject done = Eventually.await(provider + " to finish after the restart", Duration.ofSeconds(20),
+          JsonObject done = Await.until(provider + " to finish after the restart", Duration.ofSeconds(20),
               () -> api.get("/v1/generations/" + id).json(),
               g -> !g.getString("status").matches("queued|submitted|processing"));
           assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());

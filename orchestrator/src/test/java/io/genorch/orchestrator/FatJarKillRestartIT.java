@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -79,8 +80,14 @@ class FatJarKillRestartIT {
   }
 
   static Process launch(Map<String, String> env, Path log) throws IOException {
+    return launch(env, log, List.of());
+  }
+
+  static Process launch(Map<String, String> env, Path log, List<String> args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", JAR.toAbsolutePath().toString()))
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", JAR.toAbsolutePath().toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .directory(new File("."));
@@ -89,26 +96,24 @@ class FatJarKillRestartIT {
     return builder.start();
   }
 
-  static void awaitReady(ApiClient api, Process process, Path log) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
+  static void awaitReady(ApiClient api, Process process, Path log) {
+    Await.until("the service to become ready (log: " + log + ")", Duration.ofSeconds(90), () -> {
       if (!process.isAlive()) {
-        throw new AssertionError("the service exited: " + Files.readString(log));
+        throw new AssertionError("the service exited: " + readLog(log));
       }
       try {
-        if (api.get("/health/ready").status() == 200) {
-          return;
-        }
+        return api.get("/health/ready").status();
       } catch (IllegalStateException notYetListening) {
-        // keep waiting
+        return 0;
       }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+    }, status -> status == 200);
+  }
+
+  private static String readLog(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
     }
-    throw new AssertionError("the service did not become ready: " + Files.readString(log));
   }
 }

@@ -8,6 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import io.genorch.common.metrics.GenerationEndLog;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -38,6 +40,7 @@ class MetricsTest {
         ApiClient.Response metrics = anonymous.get("/metrics");
         assertEquals(200, metrics.status());
         assertTrue(metrics.body().contains("vertx_http_server_requests_total"), metrics.body().lines().limit(20).toList().toString());
+        assertTrue(metrics.body().contains("genorch_lifecycle_visibility_lag_seconds"), "the event stream's lag is watched");
       } finally {
         TestOrchestrators.stop(service);
       }
@@ -83,12 +86,12 @@ class MetricsTest {
         assertEquals(404, refused.status(), refused.body());
 
         for (String id : List.of(byWebhook, byPoll)) {
-          Eventually.await(id + " to succeed", Duration.ofSeconds(30),
+          Await.until(id + " to succeed", Duration.ofSeconds(30),
               () -> api.get("/v1/generations/" + id).json().getString("status"), "succeeded"::equals);
         }
-        Eventually.await("the client callback", Duration.ofSeconds(20), callbacks::get, n -> n >= 1);
+        Await.until("the client callback", Duration.ofSeconds(20), callbacks::get, n -> n >= 1);
         ApiClient anonymous = new ApiClient(service.httpPort(), null);
-        String metrics = Eventually.await("the backlog gauges and the callback count", Duration.ofSeconds(20),
+        String metrics = Await.until("the backlog gauges and the callback count", Duration.ofSeconds(20),
             () -> anonymous.get("/metrics").body(),
             body -> value(body, "genorch_generations_queued") == 1
                 && value(body, "genorch_client_callbacks_total", "outcome=\"delivered\"") == 1);

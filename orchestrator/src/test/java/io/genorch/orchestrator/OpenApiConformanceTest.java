@@ -69,6 +69,10 @@ class OpenApiConformanceTest {
     conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/" + id + "/outputs/0"));
     conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/gen_missing/outputs/0"));
     conforms("/v1/providers", "get", api.get("/v1/providers"));
+    conforms("/v1/models", "get", api.get("/v1/models"));
+    JsonObject routed = new JsonObject().put("model", "sora-2").put("prompt", "a cat");
+    conforms("/v1/generations", "post", api.createGeneration(routed));
+    conforms("/v1/generations", "post", api.createGeneration(routed.copy().put("durationSeconds", 7)));
     conforms("/v1/events", "get", api.get("/v1/events?after=0&limit=10"));
   }
 
@@ -77,7 +81,7 @@ class OpenApiConformanceTest {
     JsonObject paths = doc.getJsonObject("paths");
     for (String path : new String[] {"/v1/generations", "/v1/generations/{id}", "/v1/generations/{id}/events",
         "/v1/generations/{id}/outputs/{index}",
-        "/v1/providers", "/v1/events", "/health/live", "/health/ready", "/metrics", "/openapi.json",
+        "/v1/providers", "/v1/models", "/v1/events", "/health/live", "/health/ready", "/metrics", "/openapi.json",
         "/webhooks/{provider}/{token}", "/webhooks/{provider}/{token}/callback"}) {
       assertNotNull(paths.getJsonObject(path), path + " is documented");
     }

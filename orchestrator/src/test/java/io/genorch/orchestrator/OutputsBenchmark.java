@@ -3,6 +3,7 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.S3ProxyServer;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;

@@ -3,6 +3,8 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -58,7 +60,7 @@ class SubmissionRecoveryTest {
     Orchestrator second = restartWithProvider("vidgo");
     try {
       ApiClient api = new ApiClient(second.httpPort(), TestOrchestrators.API_KEY);
-      JsonObject done = Eventually.await("the generation to complete", Duration.ofSeconds(20),
+      JsonObject done = Await.until("the generation to complete", Duration.ofSeconds(20),
           () -> api.get("/v1/generations/" + id).json(), g -> g.getString("status").equals("succeeded"));
       assertEquals(1, providers.simulator.jobs("vidgo").size());
       assertEquals(providers.simulator.jobs("vidgo").get(0).taskId(), done.getString("providerTaskId"));
@@ -76,7 +78,7 @@ class SubmissionRecoveryTest {
     Orchestrator second = restartWithProvider("apimart");
     try {
       ApiClient api = new ApiClient(second.httpPort(), TestOrchestrators.API_KEY);
-      JsonObject g = Eventually.await("the generation to be settled", Duration.ofSeconds(20),
+      JsonObject g = Await.until("the generation to be settled", Duration.ofSeconds(20),
           () -> api.get("/v1/generations/" + id).json(), x -> x.getString("status").equals("submitted"));
       assertNull(g.getString("providerTaskId"));
       JsonObject failure = api.get("/v1/generations/" + id + "/events").json().getJsonArray("data").stream()

@@ -3,6 +3,8 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.simulator.SimJob;
@@ -53,7 +55,7 @@ class SubmissionTest {
   }
 
   private static JsonObject awaitStatus(String id, String... statuses) {
-    return Eventually.await(id + " to reach " + List.of(statuses), Duration.ofSeconds(20),
+    return Await.until(id + " to reach " + List.of(statuses), Duration.ofSeconds(20),
         () -> api.get("/v1/generations/" + id).json(), g -> List.of(statuses).contains(g.getString("status")));
   }
 
@@ -92,7 +94,7 @@ class SubmissionTest {
     service.vertx().eventBus().<JsonObject>consumer(io.genorch.common.bus.Addresses.EVENTS, m -> published.add(m.body()));
     String id = create("apimart", "watch me");
     awaitStatus(id, "succeeded");
-    List<String> types = Eventually.await("the events of " + id, Duration.ofSeconds(5),
+    List<String> types = Await.until("the events of " + id, Duration.ofSeconds(5),
         () -> published.stream().filter(e -> e.getJsonObject("generation").getString("id").equals(id))
             .map(e -> e.getString("type")).toList(),
         t -> t.contains("generation.succeeded"));
@@ -155,7 +157,8 @@ class SubmissionTest {
     List<JsonObject> failures = timeline(id, "submit_failed");
     assertEquals(1, failures.size());
     assertEquals(true, failures.get(0).getJsonObject("detail").getBoolean("ambiguous"));
-    Thread.sleep(600); // several sweeps
+    // no pause needed for the sweeps to have their chance to send it again: the job runs 3 s, and its late webhook
+    // (awaited below) comes after every sweep of that time
     SimJob job = onlyJobWithPrompt("runblob-kling-o3", prompt);
     JsonObject done = awaitStatus(id, "succeeded");
     assertEquals(job.taskId(), done.getString("providerTaskId"), "the late webhook bound the task id");
@@ -166,15 +169,14 @@ class SubmissionTest {
 
   @Test
   void theFleetWideRateLimitKeepsTheRestQueued() throws Exception {
-    long secondOfMinute = Instant.now().getEpochSecond() % 60;
-    if (secondOfMinute > 50) {
-      Thread.sleep((61 - secondOfMinute) * 1000); // keep the whole test inside one budget minute
-    }
-    db.execute("DELETE FROM provider_rate_windows WHERE provider = 'vidgo'");
+    db.execute("UPDATE provider_permit_slots SET used_at = '-infinity' WHERE provider = 'vidgo'"); // a fresh budget
     List<String> ids = List.of(create("vidgo", "r1"), create("vidgo", "r2"), create("vidgo", "r3"), create("vidgo", "r4"));
-    Thread.sleep(1500);
+    Await.until("two of them sent", () -> ids.stream()
+        .filter(id -> !api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count(), n -> n >= 2);
+    // a generation queued after them and sent: the sweeps have gone past the two that wait
+    awaitStatus(create("runblob-sora", "after the budget"), "submitted", "processing", "succeeded");
     long waiting = ids.stream().filter(id -> api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count();
-    assertEquals(2, waiting, "ORCH_PROVIDER_VIDGO_MAX_RPM=2 lets two through this minute; the others wait, queued");
-    assertEquals(2, db.count("SELECT max(used) FROM provider_rate_windows WHERE provider = 'vidgo'"));
+    assertEquals(2, waiting, "ORCH_PROVIDER_VIDGO_MAX_RPM=2 lets two through in 60 s; the others wait, queued");
+    assertEquals(2, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'vidgo' AND used_at > now() - interval '60 seconds'"));
   }
 }

@@ -3,6 +3,8 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.SimJob;
 import io.genorch.simulator.WebhookAttempt;
@@ -52,7 +54,7 @@ class SubmitRetryCallbackTest {
     JsonObject created = api.createGeneration(new JsonObject().put("provider", PROVIDER).put("prompt", prompt)).json();
     String id = created.getString("id");
 
-    JsonObject done = Eventually.await(id + " succeeded", Duration.ofSeconds(20),
+    JsonObject done = Await.until(id + " succeeded", Duration.ofSeconds(20),
         () -> api.get("/v1/generations/" + id).json(), g -> "succeeded".equals(g.getString("status")));
     List<SimJob> jobs = providers.simulator.jobs(PROVIDER).stream().filter(j -> prompt.equals(j.prompt())).toList();
     assertEquals(2, jobs.size(), "the failed attempt created a job, and so did the retry: " + jobs);
@@ -60,13 +62,13 @@ class SubmitRetryCallbackTest {
     SimJob retry = jobs.stream().filter(j -> j.taskId().equals(done.getString("providerTaskId"))).findFirst().orElseThrow();
     assertNotEquals(first.callbackUrl(), retry.callbackUrl(), "each attempt has its own token");
 
-    List<WebhookAttempt> firstCallbacks = Eventually.await("the first job's callback", Duration.ofSeconds(20),
+    List<WebhookAttempt> firstCallbacks = Await.until("the first job's callback", Duration.ofSeconds(20),
         () -> providers.simulator.webhookAttempts(PROVIDER, first.taskId()), a -> !a.isEmpty());
     assertEquals(first.callbackUrl(), firstCallbacks.get(0).url());
     assertEquals(200, firstCallbacks.get(0).statusCode(), "the first attempt's URL is still ours: " + firstCallbacks);
 
     // recorded on the timeline, with the attempt it came through, and not applied over the retry's job
-    JsonObject recorded = Eventually.await("the first job's delivery on the timeline", Duration.ofSeconds(20),
+    JsonObject recorded = Await.until("the first job's delivery on the timeline", Duration.ofSeconds(20),
         () -> api.get("/v1/generations/" + id + "/events").json().getJsonArray("data").stream().map(JsonObject.class::cast)
             .filter(e -> e.getString("type").equals("webhook_rejected")).findFirst().orElse(null),
         e -> e != null);

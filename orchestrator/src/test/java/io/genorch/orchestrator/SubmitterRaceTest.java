@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;
@@ -66,7 +67,7 @@ class SubmitterRaceTest {
 
     assertEquals(20, sent, "one of the two sends each generation");
     assertEquals(20, providers.simulator.submitCalls("vidgo"));
-    assertEquals(20, db.count("SELECT coalesce(sum(used), 0) FROM provider_rate_windows WHERE provider = 'vidgo'"),
+    assertEquals(20, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'vidgo' AND used_at > '-infinity'"),
         "the request budget counts the 20 requests sent, not the claims lost");
   }
 }

@@ -1,12 +1,13 @@
 package io.genorch.orchestrator;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** Starts the whole service in the test JVM on free ports over a test database. */
 final class TestOrchestrators {
@@ -30,20 +31,12 @@ final class TestOrchestrators {
   }
 
   static Orchestrator start(Map<String, String> env) {
-    try {
-      return Orchestrator.start(OrchConfig.of(env)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("the service did not start", e);
-    }
+    return Await.result(Orchestrator.start(OrchConfig.of(env)), Duration.ofSeconds(60));
   }
 
   static void stop(Orchestrator orchestrator) {
     if (orchestrator != null) {
-      try {
-        orchestrator.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      Await.result(orchestrator.close(), Duration.ofSeconds(30));
     }
   }
 

@@ -3,6 +3,8 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.vertx.core.json.JsonArray;
@@ -65,7 +67,7 @@ class TwoInstancesTest {
     }
 
     resolvedBy.forEach((id, expected) -> {
-      JsonObject done = Eventually.await(id + " to finish", Duration.ofSeconds(30),
+      JsonObject done = Await.until(id + " to finish", Duration.ofSeconds(30),
           () -> apis.get(0).get("/v1/generations/" + id).json(), g -> g.getString("status").equals("succeeded"));
       JsonArray timeline = apis.get(1).get("/v1/generations/" + id + "/events").json().getJsonArray("data");
       long submitted = timeline.stream().filter(e -> ((JsonObject) e).getString("type").equals("submitted")).count();

@@ -10,8 +10,9 @@ import java.time.Duration;
  * @param interval how often an instance looks for due generations (ORCH_POLL_INTERVAL_MS)
  * @param batchSize generations claimed per round trip (ORCH_POLL_BATCH_SIZE); a full batch is followed by another
  *     claim at once, so a backlog drains without waiting for the next tick
- * @param lease how long a claim keeps other instances away (ORCH_POLL_LEASE_MS); it must comfortably exceed the
- *     time to work through one batch, since a check whose lease ran out before its turn is skipped
+ * @param lease how long a claim keeps other instances away (ORCH_POLL_LEASE_MS, by default the provider call lease,
+ *     {@link OrchConfig#providerCallLease()}); it must comfortably exceed the time to work through one batch, since
+ *     a check whose lease ran out before its turn is skipped
  * @param concurrency status calls in flight per instance (ORCH_POLL_CONCURRENCY); keep it at or under the
  *     providers' ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT, which submission shares
  * @param backoff the wait between checks of one generation (ORCH_POLL_BACKOFF_MS doubling to ORCH_POLL_BACKOFF_CAP_MS)

@@ -1,6 +1,8 @@
 package io.genorch.poller;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.common.persistence.GenerationStore.ClaimedCheck;
+import io.genorch.common.work.LeasedWorkLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
@@ -11,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * whose check is due (their callback is overdue, or their previous check asked to look again) and asks their
  * provider, or times them out at their deadline. A full batch is followed by another claim at once, so a backlog
  * drains at the speed of the providers rather than one batch per tick. Several instances share the work through
- * the database (see {@link PollerSql#CLAIM_DUE}); nothing is queued in memory.
+ * the database; nothing is queued in memory.
  *
  * <p>Queued generations that were never sent are not the poller's: the submission verticle's sweep picks up
  * both the ones due for (re)submission and the sends abandoned by a stopped instance.
@@ -23,8 +25,7 @@ public final class PollerVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final PollerOptions options;
   private Reconciler reconciler;
-  private long timer = -1;
-  private boolean running;
+  private LeasedWorkLoop<ClaimedCheck> loop;
 
   /** Options from the service configuration ({@link PollerOptions#from}). */
   public PollerVerticle(ServiceContext ctx) {
@@ -39,44 +40,29 @@ public final class PollerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     reconciler = new Reconciler(ctx, options);
-    timer = vertx.setPeriodic(options.interval().toMillis(), t -> tick());
+    loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.concurrency(),
+        options.lease(), options.interval()), reconciler);
+    ctx.metrics().workLoop(loop);
     LOG.info("Poller: every {} ms, batches of {}, lease {} ms, {} checks in flight, backoff {} ms doubling to {} ms",
         options.interval().toMillis(), options.batchSize(), options.lease().toMillis(), options.concurrency(),
         options.backoff().base().toMillis(), options.backoff().cap().toMillis());
-    tick();
+    loop.start();
     return Future.succeededFuture();
   }
 
+  /**
+   * Starts nothing new and writes nothing more for answers still to come, at once: a check in flight may wait for
+   * its provider up to the provider timeout, and its claim is due again when its lease runs out anyway.
+   */
   @Override
   public Future<?> stop() {
     reconciler.stop();
-    vertx.cancelTimer(timer);
+    loop.stop();
     return Future.succeededFuture();
   }
 
   /** Status calls this instance made to providers (for tests and metrics). */
   public long statusChecks() {
     return reconciler == null ? 0 : reconciler.statusChecks();
-  }
-
-  private void tick() {
-    if (running) {
-      return; // the round in progress claims again itself if there is more
-    }
-    running = true;
-    round();
-  }
-
-  private void round() {
-    reconciler.round().onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("Claiming due generations failed; the next tick tries again: {}", ar.cause().toString());
-      }
-      if (ar.succeeded() && ar.result() >= options.batchSize() && !reconciler.stopped()) {
-        round();
-      } else {
-        running = false;
-      }
-    });
   }
 }

@@ -4,23 +4,20 @@ import io.genorch.common.ServiceContext;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.persistence.GenerationStore.ClaimedCheck;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
 import io.genorch.common.provider.StatusResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.work.LeasedWorkLoop;
+import io.genorch.common.work.LeasedWorkLoop.Round;
+import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,24 +34,12 @@ import org.slf4j.LoggerFactory;
  *       (PROVIDER_TASK_NOT_FOUND); an answer that did not come is recorded and asked again later. Only the deadline
  *       ends a generation whose provider keeps failing to answer.</li>
  * </ul>
- * Runs on the verticle's event loop: the per-round state is only touched there.
+ * It is the poller's {@link Work} on a {@link LeasedWorkLoop}, which owns claiming again, lanes, the lease and stop;
+ * a provider refused a permit is remembered for the rest of the round ({@link Round}).
  */
-final class Reconciler {
+final class Reconciler implements Work<ClaimedCheck> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-
-  /**
-   * A generation this instance claimed.
-   *
-   * @param checks the checks counted for it so far, this one included
-   */
-  record Claimed(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt, int checks) {
-    static Claimed of(Row row) {
-      return new Claimed(row.getString("id"), row.getString("provider"), row.getString("provider_task_id"),
-          instant(row.getOffsetDateTime("submitted_at")), instant(row.getOffsetDateTime("deadline_at")),
-          row.getInteger("poll_attempts"));
-    }
-  }
 
   private final ServiceContext ctx;
   private final PollerOptions options;
@@ -67,15 +52,11 @@ final class Reconciler {
   }
 
   /**
-   * From now on nothing new is started and nothing more is written: what this instance claimed and did not settle
+   * From now on nothing more is written for an answer still to come: what this instance claimed and did not settle
    * is due again when its lease runs out, for whichever instance claims it then.
    */
   void stop() {
     stopped = true;
-  }
-
-  boolean stopped() {
-    return stopped;
   }
 
   /** Status calls made to providers by this instance. */
@@ -83,48 +64,17 @@ final class Reconciler {
     return statusChecks.get();
   }
 
-  /** Claims one batch and settles it; the result is the number claimed. Fails only when the claim fails. */
-  Future<Integer> round() {
-    long leaseEnd = System.nanoTime() + options.lease().toNanos();
-    return ctx.pool().preparedQuery(PollerSql.CLAIM_DUE)
-        .execute(Tuple.of(options.batchSize(), options.lease().toMillis() / 1000.0))
-        .compose(rows -> {
-          List<Claimed> batch = new ArrayList<>(rows.size());
-          rows.forEach(row -> batch.add(Claimed.of(row)));
-          return settleAll(batch, leaseEnd).map(batch.size());
-        });
+  @Override
+  public Future<List<ClaimedCheck>> claim(int batchSize, Duration lease) {
+    return ctx.store().claimDueChecks(batchSize, lease);
   }
 
-  /** Settles the batch {@code concurrency} at a time. Never fails: a generation that could not be settled waits for its lease. */
-  private Future<Void> settleAll(List<Claimed> batch, long leaseEnd) {
-    Iterator<Claimed> next = batch.iterator();
-    Set<String> refused = new HashSet<>();
-    List<Future<Void>> lanes = new ArrayList<>();
-    for (int i = 0; i < Math.min(options.concurrency(), batch.size()); i++) {
-      lanes.add(lane(next, leaseEnd, refused));
-    }
-    return Future.join(lanes).mapEmpty();
+  @Override
+  public Future<?> process(ClaimedCheck claimed, Round round) {
+    return settle(claimed, round);
   }
 
-  private Future<Void> lane(Iterator<Claimed> next, long leaseEnd, Set<String> refused) {
-    if (stopped || !next.hasNext()) {
-      return Future.succeededFuture();
-    }
-    if (System.nanoTime() - leaseEnd > 0) {
-      // the claim ran out before this generation's turn: another instance may be checking it right now, and it is
-      // due again anyway, so the rest of the batch is left to whoever claims it next
-      return Future.succeededFuture();
-    }
-    Claimed claimed = next.next();
-    return settle(claimed, refused).transform(ar -> {
-      if (ar.failed()) {
-        LOG.warn("Checking {} failed; it is due again when its lease ends: {}", claimed.id(), ar.cause().toString());
-      }
-      return lane(next, leaseEnd, refused);
-    });
-  }
-
-  private Future<Void> settle(Claimed c, Set<String> refused) {
+  private Future<Void> settle(ClaimedCheck c, Round round) {
     Instant now = Instant.now();
     ProviderSettings settings = ctx.providerSettings().get(c.provider());
     Instant deadline = deadlineOf(c, settings);
@@ -142,19 +92,19 @@ final class Reconciler {
       LOG.warn("{} is overdue but provider {} is not enabled in this instance; looking again later", c.id(), c.provider());
       return handBack(c, notAfter(now.plus(options.backoff().cap()), deadline));
     }
-    if (refused.contains(c.provider())) {
+    if (round.wasRefused(c.provider())) {
       // the gate said no to this provider a moment ago in this batch: no need to ask it again for every generation
       return handBack(c, notAfter(now.plus(options.gateRetry()), deadline));
     }
     return ctx.gate().withPermit(c.provider(),
         () -> check(c, adapter, settings, deadline),
         () -> {
-          refused.add(c.provider());
+          round.refused(c.provider());
           return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
         });
   }
 
-  private Future<Void> check(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+  private Future<Void> check(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
     if (stopped) {
       return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
     }
@@ -183,7 +133,7 @@ final class Reconciler {
       StatusResult.Transient unavailable = (StatusResult.Transient) result;
       Instant next = options.backoff().nextCheck(now, c.checks(), unavailable.retryAfter(), deadline);
       detail.put("result", "unavailable").put("reason", unavailable.reason()).put("nextCheckAt", next.toString());
-      return ctx.pool().preparedQuery(PollerSql.POLLED_LATER).execute(Tuple.of(c.id(), utc(next), detail)).mapEmpty();
+      return ctx.store().polledLater(c.id(), next, detail);
     });
   }
 
@@ -191,14 +141,14 @@ final class Reconciler {
    * At the deadline the provider is asked once more, within its budget: a job that finished while its callback was
    * lost is recorded as it ended rather than as timed out. Anything short of a terminal answer times it out.
    */
-  private Future<Void> lastLookThenTimeOut(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+  private Future<Void> lastLookThenTimeOut(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
     if (stopped) {
       return Future.succeededFuture();
     }
     return ctx.gate().withPermit(c.provider(), () -> lastLook(c, adapter, settings, deadline), () -> timeOut(c, deadline));
   }
 
-  private Future<Void> lastLook(Claimed c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
+  private Future<Void> lastLook(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
     if (stopped) {
       return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
     }
@@ -219,7 +169,7 @@ final class Reconciler {
   }
 
   /** One status call, counted here and in the metrics by what it brought. */
-  private Future<StatusResult> askStatus(Claimed c, ProviderAdapter adapter, ProviderSettings settings) {
+  private Future<StatusResult> askStatus(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings) {
     statusChecks.incrementAndGet();
     return ctx.providerClient().status(adapter, settings, c.providerTaskId())
         .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())));
@@ -232,14 +182,14 @@ final class Reconciler {
     return result instanceof StatusResult.NotFound ? "not_found" : "transient";
   }
 
-  private Future<Void> timeOut(Claimed c, Instant deadline) {
+  private Future<Void> timeOut(ClaimedCheck c, Instant deadline) {
     GenerationError error = new GenerationError("DEADLINE_EXCEEDED",
         "no final status from " + c.provider() + " by the deadline " + deadline, true);
     JsonObject detail = new JsonObject().put("deadlineAt", deadline.toString());
     return apply(c, new Change(Source.TIMEOUT, GenerationStatus.TIMED_OUT, null, null, null, error, detail, null, deadline));
   }
 
-  private Future<Void> apply(Claimed c, Change change) {
+  private Future<Void> apply(ClaimedCheck c, Change change) {
     return ctx.store().apply(c.id(), change).map(applied -> {
       if (applied.event() != null && applied.after().status().isTerminal()) {
         LOG.debug("{} is {} ({})", c.id(), applied.after().status(), change.source());
@@ -249,15 +199,15 @@ final class Reconciler {
   }
 
   /** Due again at {@code at}, the claim not counted as a check. */
-  private Future<Void> handBack(Claimed c, Instant at) {
-    return ctx.pool().preparedQuery(PollerSql.HAND_BACK).execute(Tuple.of(c.id(), utc(at))).mapEmpty();
+  private Future<Void> handBack(ClaimedCheck c, Instant at) {
+    return ctx.store().handBackCheck(c.id(), at);
   }
 
   /**
    * The stored deadline; for a row stored without one (the submitter always sets it, so only hand-made rows), the
    * provider's configured deadline after submission. Null for an unknown provider without a stored deadline.
    */
-  private static Instant deadlineOf(Claimed c, ProviderSettings settings) {
+  private static Instant deadlineOf(ClaimedCheck c, ProviderSettings settings) {
     if (c.deadlineAt() != null) {
       return c.deadlineAt();
     }
@@ -271,11 +221,5 @@ final class Reconciler {
     return deadline != null && at.isAfter(deadline) ? deadline : at;
   }
 
-  private static Instant instant(OffsetDateTime value) {
-    return value == null ? null : value.toInstant();
-  }
 
-  private static OffsetDateTime utc(Instant instant) {
-    return instant.atOffset(ZoneOffset.UTC);
-  }
 }

@@ -1,11 +1,11 @@
 package io.genorch.poller;
 
 import static io.genorch.poller.PollerHarness.PROVIDERS;
+import static io.genorch.common.testing.BenchmarkReport.seconds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.poller.PollerHarness.Instance;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -41,7 +41,10 @@ class PollerBenchmark {
       double setupSeconds = seconds(System.nanoTime() - setupStart);
 
       // the production defaults, except the tick: it only matters for the first claim
-      Map<String, String> defaults = Map.of("ORCH_POLL_INTERVAL_MS", "1000");
+      Map<String, String> defaults = new LinkedHashMap<>(Map.of("ORCH_POLL_INTERVAL_MS", "1000"));
+      // GENORCH_BENCH_SETTINGS=ORCH_X=1,ORCH_Y=2 tries other settings (named in the report)
+      Map<String, String> tried = settingsFrom(System.getenv("GENORCH_BENCH_SETTINGS"));
+      defaults.putAll(tried);
       long start = System.nanoTime();
       Instance poller = h.startInstance(defaults);
       long resolved;
@@ -67,35 +70,36 @@ class PollerBenchmark {
       long polled = h.scalar("SELECT count(*) FROM generation_events WHERE generation_id LIKE 'gen_bench_%' AND type = 'polled'");
       long byPoll = h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_bench_%' AND resolved_by = 'poll'");
 
-      StringBuilder report = new StringBuilder();
-      report.append("# poller-verticle benchmark (PollerBenchmark)\n");
-      report.append("date:             ").append(Instant.now()).append('\n');
-      report.append("machine:          ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
-          .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
-          .append(System.getProperty("java.version")).append(", max heap ")
-          .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
-      report.append("database:         PostgreSQL ").append(version(h)).append(" via TestDatabase (")
-          .append(h.db.url().replaceAll("//[^@]*@", "//")).append("), pool 16\n");
-      report.append("setup:            one PollerVerticle with default settings (batch 100, 16 checks in flight, lease 60 s);\n")
-          .append("                  provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback\n");
-      report.append("generations:      ").append(GENERATIONS).append(" overdue (").append(GENERATIONS / PROVIDERS.size())
-          .append(" per provider x ").append(PROVIDERS.size()).append("), jobs already finished; arranged in ")
-          .append(String.format("%.1f s", setupSeconds)).append('\n');
-      report.append(String.format("throughput:       %.0f reconciliations/s (%d resolved in %.2f s)%n",
-          resolved / seconds(elapsed), resolved, seconds(elapsed)));
-      report.append(String.format("first half:       %.2f s for %d%n", seconds(halfway), GENERATIONS / 2));
-      report.append("check:            ").append(byPoll).append('/').append(GENERATIONS).append(" resolved by poll, ")
-          .append(statusCalls).append(" status calls, ").append(polled).append(" polled timeline entries\n");
-      report.append(io.genorch.common.testing.MemoryReport.line());
-      report.append("rerun:            bench/run.sh poller\n");
-
-      Path out = Path.of("target", "benchmarks", "poller.txt");
-      Files.createDirectories(out.getParent());
-      Files.writeString(out, report.toString());
-      System.out.print(report);
+      BenchmarkReport.start("poller", "poller-verticle benchmark (PollerBenchmark)")
+          .line("database", "PostgreSQL " + version(h) + " via TestDatabase (" + h.db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
+          .line("setup", "one PollerVerticle with " + (tried.isEmpty() ? "default settings (batch 100, 16 checks in flight, lease 60 s)"
+              : "default settings except " + tried) + ";\n"
+              + "provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback")
+          .line("generations", GENERATIONS + " overdue (" + GENERATIONS / PROVIDERS.size() + " per provider x " + PROVIDERS.size()
+              + "), jobs already finished; arranged in " + String.format("%.1f s", setupSeconds))
+          .rate("throughput", resolved / seconds(elapsed), "reconciliations",
+              String.format("(%d resolved in %.2f s)", resolved, seconds(elapsed)))
+          .line("first half", String.format("%.2f s for %d", seconds(halfway), GENERATIONS / 2))
+          .line("check", byPoll + "/" + GENERATIONS + " resolved by poll, " + statusCalls + " status calls, "
+              + polled + " polled timeline entries")
+          .raw(io.genorch.common.testing.MemoryReport.line())
+          .line("rerun", "bench/run.sh poller")
+          .write();
       assertEquals(GENERATIONS, resolved);
       assertEquals(GENERATIONS, statusCalls, "one status call per generation");
     }
+  }
+
+  private static Map<String, String> settingsFrom(String list) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    if (list != null) {
+      for (String pair : list.split(",")) {
+        if (pair.contains("=")) {
+          settings.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
+        }
+      }
+    }
+    return settings;
   }
 
   private static String version(PollerHarness h) {
@@ -105,9 +109,5 @@ class PollerBenchmark {
     } catch (Exception e) {
       return "unknown";
     }
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1_000_000_000.0;
   }
 }

@@ -1,12 +1,11 @@
 package io.genorch.poller;
 
 import static io.genorch.poller.PollerHarness.PROVIDERS;
-import static io.genorch.poller.PollerHarness.await;
-import static io.genorch.poller.PollerHarness.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.testing.Await;
 import io.genorch.poller.PollerHarness.Instance;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -53,8 +52,8 @@ class PollerFleetTest {
       List<String> ids = h.insertOverdue("fleet", tasks);
       assertEquals(1000, ids.size());
 
-      eventually("all 1000 resolved", () -> h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_fleet_%'"
-          + " AND status = 'succeeded' AND resolved_by = 'poll'"), n -> n == 1000, Duration.ofSeconds(60));
+      Await.until("all 1000 resolved", Duration.ofSeconds(60), () -> h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_fleet_%'"
+          + " AND status = 'succeeded' AND resolved_by = 'poll'"), n -> n == 1000);
 
       List<String> checkedTwiceOrNever = new ArrayList<>();
       tasks.forEach((provider, taskIds) -> taskIds.forEach(t -> {
@@ -87,7 +86,7 @@ class PollerFleetTest {
     // instance A reaches its providers through a black hole: its checks hang until it is stopped
     Vertx holeVertx = Vertx.vertx();
     AtomicInteger swallowed = new AtomicInteger();
-    HttpServer hole = await(holeVertx.createHttpServer().requestHandler(req -> swallowed.incrementAndGet()).listen(0, "127.0.0.1"));
+    HttpServer hole = Await.result(holeVertx.createHttpServer().requestHandler(req -> swallowed.incrementAndGet()).listen(0, "127.0.0.1"));
     Map<String, String> viaHole = new HashMap<>();
     for (String p : PROVIDERS) {
       viaHole.put("ORCH_PROVIDER_" + ProviderSettings.envId(p) + "_BASE_URL", "http://127.0.0.1:" + hole.actualPort() + "/" + p);
@@ -96,7 +95,7 @@ class PollerFleetTest {
     viaHole.put("ORCH_POLL_LEASE_MS", String.valueOf(lease.toMillis()));
     Instance a = h.startInstance(viaHole);
     try {
-      eventually("A claimed all 40 and is stuck checking them", () -> swallowed.get() > 0
+      Await.until("A claimed all 40 and is stuck checking them", () -> swallowed.get() > 0
           && h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_lease_%' AND poll_attempts = 1 AND next_check_at > now()") == 40,
           done -> done);
     } finally {
@@ -108,12 +107,12 @@ class PollerFleetTest {
     Instance b = h.startInstance(Map.of("ORCH_POLL_LEASE_MS", String.valueOf(lease.toMillis())));
     try {
       // until A's lease runs out, B leaves them alone
-      while (Instant.now().isBefore(leaseEnd.minusMillis(300))) {
+      Await.until("A's lease to run out, B checking nothing meanwhile", Duration.ofSeconds(60), () -> {
         assertEquals(0, h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_lease_%' AND status = 'succeeded'"));
         assertEquals(0, taskIds.stream().mapToInt(t -> h.sim.statusCalls(provider, t)).sum());
-        PollerHarness.sleep(Duration.ofMillis(50));
-      }
-      eventually("B resolved all 40", () -> h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_lease_%'"
+        return Instant.now();
+      }, now -> !now.isBefore(leaseEnd.minusMillis(300)));
+      Await.until("B resolved all 40", () -> h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_lease_%'"
           + " AND status = 'succeeded' AND resolved_by = 'poll'"), n -> n == 40);
       taskIds.forEach(t -> assertEquals(1, h.sim.statusCalls(provider, t), t));
       assertEquals(0, h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_lease_%' AND completed_at < to_timestamp("
@@ -121,7 +120,7 @@ class PollerFleetTest {
       assertEquals(40, ids.size());
     } finally {
       b.close();
-      await(holeVertx.close());
+      Await.result(holeVertx.close());
     }
   }
 }

@@ -12,10 +12,11 @@ import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.ProviderSimulator;
 import io.genorch.simulator.SimJob;
-import io.genorch.simulator.SimulatorOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -28,9 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * A test database, the provider simulator (simulated times x 0.01, a job runs 100 ms) and a service context over
@@ -50,14 +48,14 @@ final class PollerHarness implements AutoCloseable {
   /** One poller instance: its own Vert.x, context and verticle. */
   record Instance(Vertx vertx, ServiceContext ctx, PollerVerticle verticle, String deploymentId) {
     void close() {
-      await(vertx.undeploy(deploymentId));
-      await(vertx.close());
+      Await.result(vertx.undeploy(deploymentId));
+      Await.result(vertx.close());
     }
   }
 
   final TestDatabase db;
-  final Vertx simVertx = Vertx.vertx();
-  final ProviderSimulator sim;
+  final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
+  final ProviderSimulator sim = providers.simulator;
   final Vertx vertx = Vertx.vertx();
   final Map<String, String> env;
   final ServiceContext ctx;
@@ -65,8 +63,6 @@ final class PollerHarness implements AutoCloseable {
   /** @param overrides configuration over {@link #baseEnv} (grace, deadline, backoff, ...) */
   PollerHarness(Map<String, String> overrides) {
     db = TestDatabase.create();
-    sim = await(ProviderSimulator.start(simVertx,
-        SimulatorOptions.defaults().withTimeScale(0.01).withJobDuration(Duration.ofSeconds(10))));
     env = new HashMap<>(baseEnv());
     env.putAll(overrides);
     ctx = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
@@ -74,12 +70,9 @@ final class PollerHarness implements AutoCloseable {
 
   /** Every provider pointed at the simulator, with budgets that never get in the way, and a fast poller. */
   private Map<String, String> baseEnv() {
-    Map<String, String> base = new HashMap<>();
+    Map<String, String> base = new HashMap<>(providers.enableAll());
     for (String provider : PROVIDERS) {
-      String prefix = "ORCH_PROVIDER_" + ProviderSettings.envId(provider) + "_";
-      base.put(prefix + "BASE_URL", sim.baseUrl(provider));
-      base.put(prefix + "API_KEY", sim.apiKey(provider));
-      base.put(prefix + "MAX_RPM", "1000000");
+      base.put("ORCH_PROVIDER_" + ProviderSettings.envId(provider) + "_MAX_RPM", "1000000");
     }
     base.put("ORCH_PROVIDER_TIMEOUT_MS", "5000");
     base.put("ORCH_POLL_INTERVAL_MS", "50");
@@ -93,7 +86,7 @@ final class PollerHarness implements AutoCloseable {
     Vertx instanceVertx = Vertx.vertx();
     ServiceContext instanceCtx = ServiceContext.create(instanceVertx, db.open(), OrchConfig.of(instanceEnv));
     PollerVerticle verticle = new PollerVerticle(instanceCtx);
-    String id = await(instanceVertx.deployVerticle(verticle));
+    String id = Await.result(instanceVertx.deployVerticle(verticle));
     return new Instance(instanceVertx, instanceCtx, verticle, id);
   }
 
@@ -109,18 +102,18 @@ final class PollerHarness implements AutoCloseable {
    */
   Submitted submit(String provider, String prompt) {
     GenerationRequest request = request(provider, prompt);
-    String id = await(ctx.store().create(request, null)).generation().id();
+    String id = Await.result(ctx.store().create(request, null)).generation().id();
     String taskId = createJob(provider, prompt);
     ProviderSettings settings = ctx.settings(provider);
     Instant now = Instant.now();
-    await(ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, taskId,
+    Await.result(ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, taskId,
         null, null, null, new JsonObject(), now.plus(settings.callbackGrace()), now.plus(settings.deadline()))));
     return new Submitted(id, provider, taskId);
   }
 
   /** A job in the simulator; returns its task id. */
   String createJob(String provider, String prompt) {
-    return await(sendJob(provider, prompt));
+    return Await.result(sendJob(provider, prompt));
   }
 
   private Future<String> sendJob(String provider, String prompt) {
@@ -141,14 +134,14 @@ final class PollerHarness implements AutoCloseable {
       for (int i = from; i < Math.min(n, from + 5); i++) {
         chunk.add(sendJob(provider, prompt));
       }
-      await(Future.all(chunk));
+      Await.result(Future.all(chunk), Duration.ofSeconds(60));
       chunk.forEach(f -> taskIds.add(f.result()));
     }
     return taskIds;
   }
 
   void awaitJobsFinished(String provider, List<String> taskIds) {
-    eventually("simulated jobs of " + provider + " finished", () -> taskIds.stream()
+    Await.until("simulated jobs of " + provider + " finished", () -> taskIds.stream()
         .filter(t -> sim.job(provider, t).map(SimJob::outcome).orElse(null) == null).count(), n -> n == 0);
   }
 
@@ -188,15 +181,15 @@ final class PollerHarness implements AutoCloseable {
   }
 
   Generation generation(String id) {
-    return await(ctx.store().find(id)).orElseThrow();
+    return Await.result(ctx.store().find(id)).orElseThrow();
   }
 
   Generation awaitTerminal(String id, Duration within) {
-    return eventually("generation " + id + " terminal", () -> generation(id), g -> g.status().isTerminal(), within);
+    return Await.until("generation " + id + " terminal", within, () -> generation(id), g -> g.status().isTerminal());
   }
 
   List<TimelineEntry> timeline(String id) {
-    return await(ctx.store().timeline(id)).orElseThrow();
+    return Await.result(ctx.store().timeline(id)).orElseThrow();
   }
 
   List<String> timelineTypes(String id) {
@@ -209,42 +202,8 @@ final class PollerHarness implements AutoCloseable {
 
   @Override
   public void close() {
-    await(vertx.close());
-    await(simVertx.close());
+    Await.result(vertx.close());
+    providers.close();
     db.close();
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("awaiting a future failed", e);
-    }
-  }
-
-  static <T> T eventually(String what, Supplier<T> probe, Predicate<T> done) {
-    return eventually(what, probe, done, Duration.ofSeconds(20));
-  }
-
-  static <T> T eventually(String what, Supplier<T> probe, Predicate<T> done, Duration within) {
-    long deadline = System.nanoTime() + within.toNanos();
-    T last = probe.get();
-    while (!done.test(last)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
-      }
-      sleep(Duration.ofMillis(25));
-      last = probe.get();
-    }
-    return last;
-  }
-
-  static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

@@ -1,8 +1,6 @@
 package io.genorch.poller;
 
 import static io.genorch.poller.PollerHarness.PROVIDERS;
-import static io.genorch.poller.PollerHarness.await;
-import static io.genorch.poller.PollerHarness.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -17,11 +15,13 @@ import io.genorch.common.domain.ResolvedBy;
 import io.genorch.common.persistence.GenerationStore.TimelineEntry;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.testing.Await;
 import io.genorch.poller.PollerHarness.Instance;
 import io.genorch.poller.PollerHarness.Submitted;
 import io.genorch.simulator.SimJob;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +155,7 @@ class PollerReconcileTest {
 
     // well before the deadline: asked several times, every answer a 503, and still running
     for (Submitted s : subs) {
-      eventually(s.provider() + " asked three times", () -> h.sim.statusCalls(s.provider(), s.taskId()), n -> n >= 3);
+      Await.until(s.provider() + " asked three times", () -> h.sim.statusCalls(s.provider(), s.taskId()), n -> n >= 3);
       Generation g = h.generation(s.id());
       assertFalse(g.status().isTerminal(), s.provider() + " is still running after 503s: " + g.status());
     }
@@ -183,12 +183,12 @@ class PollerReconcileTest {
   @Test
   void anAmbiguousSubmitWaitsForItsDeadlineWithoutAskingTheProvider() {
     // as the submitter leaves a submit that got no answer: submitted without a task id; here due at once
-    String id = await(h.ctx.store().create(h.request("runblob-sora", "a kite [sim:no-callback]"), null)).generation().id();
+    String id = Await.result(h.ctx.store().create(h.request("runblob-sora", "a kite [sim:no-callback]"), null)).generation().id();
     Instant now = Instant.now();
-    await(h.ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null, null,
+    Await.result(h.ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null, null,
         now, now.plus(DEADLINE))));
 
-    eventually("the poller put it off until its deadline",
+    Await.until("the poller put it off until its deadline",
         () -> h.scalar("SELECT count(*) FROM generations WHERE id = '" + id + "' AND next_check_at = deadline_at"), n -> n == 1);
     assertEquals(0, h.scalar("SELECT poll_attempts FROM generations WHERE id = '" + id + "'"), "no check was counted");
 
@@ -201,27 +201,30 @@ class PollerReconcileTest {
   @Test
   void aUsedUpRequestBudgetDefersChecksWithoutCountingThem() {
     String provider = "vidgo";
-    // the fleet has used this minute's budget (and the next two): the gate refuses every request
-    h.db.execute("INSERT INTO provider_rate_windows (provider, window_start, used)"
-        + " SELECT '" + provider + "', date_trunc('minute', now()) + m * interval '1 minute', 1000000 FROM generate_series(0, 2) m"
-        + " ON CONFLICT (provider, window_start) DO UPDATE SET used = 1000000");
+    // the fleet has used the whole budget (1,000,000 in the harness) just now: its last slot exists, and every
+    // slot looks used a few minutes ahead, so the gate refuses
+    h.db.execute("INSERT INTO provider_permit_slots (provider, slot) VALUES ('" + provider + "', 999999)"
+        + " ON CONFLICT (provider, slot) DO NOTHING");
+    h.db.execute("UPDATE provider_permit_slots SET used_at = now() + interval '3 minutes' WHERE provider = '" + provider + "'");
     List<Submitted> subs;
     try {
       subs = List.of(h.submit(provider, "a quiet lake [sim:no-callback]"), h.submit(provider, "a quiet lake [sim:no-callback]"),
           h.submit(provider, "a quiet lake [sim:no-callback]"));
       h.awaitJobsFinished(provider, subs.stream().map(Submitted::taskId).toList());
-      PollerHarness.sleep(Duration.ofSeconds(1)); // twenty ticks, three gate retries
+      for (Submitted s : subs) {
+        awaitHandedBackTwice(s.id());
+      }
 
       for (Submitted s : subs) {
         assertEquals(0, h.sim.statusCalls(provider, s.taskId()), "no request without a permit");
         assertEquals(GenerationStatus.SUBMITTED, h.generation(s.id()).status());
         assertFalse(h.timelineTypes(s.id()).contains("polled"));
         assertEquals(0, h.scalar("SELECT poll_attempts FROM generations WHERE id = '" + s.id() + "'"), "refusals are not checks");
-        eventually("retried shortly, not at the deadline", () -> h.scalar("SELECT count(*) FROM generations WHERE id = '" + s.id()
+        Await.until("retried shortly, not at the deadline", () -> h.scalar("SELECT count(*) FROM generations WHERE id = '" + s.id()
             + "' AND next_check_at <= now() + interval '" + GATE_RETRY.toMillis() + " milliseconds'"), n -> n == 1);
       }
     } finally {
-      h.db.execute("DELETE FROM provider_rate_windows WHERE provider = '" + provider + "'");
+      h.db.execute("DELETE FROM provider_permit_slots WHERE provider = '" + provider + "'"); // a fresh budget
     }
 
     for (Submitted s : subs) {
@@ -235,5 +238,21 @@ class PollerReconcileTest {
   private static Instant deadlineOf(String id) {
     return Instant.ofEpochMilli(h.scalar(
         "SELECT (extract(epoch FROM deadline_at) * 1000)::bigint FROM generations WHERE id = '" + id + "'"));
+  }
+
+  /**
+   * Each claim and each hand-back moves a generation's next check: four moves seen are two rounds that claimed it
+   * and gave it back (moves between two looks are missed, which only makes the wait longer, never shorter).
+   */
+  private void awaitHandedBackTwice(String id) {
+    List<Long> seen = new ArrayList<>();
+    Await.until(id + " claimed and handed back twice", () -> {
+      long nextCheck = h.scalar("SELECT coalesce((extract(epoch FROM next_check_at) * 1000000)::bigint, 0) FROM generations"
+          + " WHERE id = '" + id + "'");
+      if (seen.isEmpty() || seen.get(seen.size() - 1) != nextCheck) {
+        seen.add(nextCheck);
+      }
+      return seen.size() - 1;
+    }, moves -> moves >= 4);
   }
 }

@@ -1,5 +1,6 @@
 package io.genorch.simulator;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /**
  * The simulator's own control API under {@code /_sim} (no key: loopback only):
  * {@code GET/POST /_sim/faults}, {@code GET /_sim/jobs[?provider=]}, {@code GET /_sim/webhooks[?provider=]},
- * {@code POST /_sim/jobs/{provider}/{taskId}/finish} and {@code POST /_sim/reset}.
+ * {@code POST /_sim/jobs/{provider}/{taskId}/finish}, {@code GET/POST /_sim/providers/{provider}} (maintenance
+ * window, balance, retired models) and {@code POST /_sim/reset}.
  */
 final class AdminRoutes {
 
@@ -28,6 +30,8 @@ final class AdminRoutes {
     router.get("/_sim/jobs").handler(this::jobs);
     router.get("/_sim/webhooks").handler(this::webhooks);
     router.post("/_sim/jobs/:provider/:taskId/finish").handler(BodyHandler.create(false)).handler(this::finish);
+    router.get("/_sim/providers/:provider").handler(this::conditions);
+    router.post("/_sim/providers/:provider").handler(BodyHandler.create(false)).handler(this::conditions);
     router.post("/_sim/reset").handler(ctx -> {
       sim.reset();
       ctx.response().setStatusCode(204).end();
@@ -69,6 +73,24 @@ final class AdminRoutes {
       }
     }
     json(ctx, 200, new JsonObject().put("data", data));
+  }
+
+  /** POST {@code {"maintenanceSeconds", "insufficientBalance", "retiredModels"}} changes them; both answer them. */
+  private void conditions(RoutingContext ctx) {
+    String provider = ctx.pathParam("provider");
+    if (!ProviderSimulator.PROVIDERS.contains(provider)) {
+      json(ctx, 404, new JsonObject().put("error", "unknown provider"));
+      return;
+    }
+    if (ctx.request().method() == HttpMethod.POST) {
+      try {
+        sim.applyConditions(provider, ctx.body().isEmpty() ? new JsonObject() : ctx.body().asJsonObject());
+      } catch (RuntimeException e) {
+        json(ctx, 400, new JsonObject().put("error", "invalid conditions: " + e.getMessage()));
+        return;
+      }
+    }
+    json(ctx, 200, sim.conditions(provider));
   }
 
   private void finish(RoutingContext ctx) {

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * <p>Nullable components mean "not set". Times are simulated milliseconds (scaled by the simulator's timeScale).
  *
  * @param fail                 the job ends failed
- * @param failCode             the provider error code/message of that failure (null: the provider's default)
+ * @param failCode             the provider error code/message of that failure (null: the provider's default;
+ *                             {@code retryable}: the provider's retry-class failure, e.g. kling's TASK_FAILED)
  * @param noCallback           the terminal callback is never sent
  * @param callbackDelayMs      simulated delay between the terminal state and the first callback attempt
  * @param neverFinish          the job never reaches a terminal state on its own
@@ -24,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * @param contradict           after the terminal callback(s), one more callback with the opposite outcome
  * @param durationMs           simulated run time of the job
  * @param submitError          fault on submit: an HTTP status ("500", "503", "429", "402", "422", "400", ...),
- *                             {@code timeout} (job created, no answer), {@code reset} (connection closed) or
- *                             a status with {@code -created} (job created, then that status answered)
+ *                             {@code timeout} (job created, no answer), {@code reset} (connection closed),
+ *                             a status with {@code -created} (job created, then that status answered),
+ *                             {@code maintenance} or {@code model-not-found} (the provider's own answers; the
+ *                             directives {@code [sim:maintenance]}, {@code [sim:model-not-found]}, and
+ *                             {@code [sim:insufficient-balance]} for 402)
  * @param submitErrorTimes     the submit fault applies only to the first N submits of the exact same prompt
  * @param statusError          fault on status queries: "500", "503" (or another status), {@code timeout} (no
  *                             answer) or {@code reset} (connection closed)
@@ -55,6 +59,13 @@ public record Directives(
   /** No fault at all. */
   public static final Directives NONE =
       new Directives(false, null, false, null, false, null, false, null, null, null, null, false, null, false);
+
+  /** {@code [sim:fail=retryable]}: the job fails with the provider's retry-class failure. */
+  public static final String RETRYABLE = "retryable";
+
+  /** Submit faults in the provider's own words (besides HTTP statuses, timeout and reset). */
+  public static final String MAINTENANCE = "maintenance";
+  public static final String MODEL_NOT_FOUND = "model-not-found";
 
   /** {@code [sim:expiring-links]} without a value: the links expired an hour before completion. */
   public static final long EXPIRED_LINK_SECONDS = -3600;
@@ -114,6 +125,12 @@ public record Directives(
       case "output-urls":
       case "output-fault":
         return this; // the result files' knobs: MediaDirectives
+      case "maintenance":
+        return withSubmitError(MAINTENANCE);
+      case "model-not-found":
+        return withSubmitError(MODEL_NOT_FOUND);
+      case "insufficient-balance":
+        return withSubmitError("402");
       default:
         throw new IllegalArgumentException("unknown directive");
     }

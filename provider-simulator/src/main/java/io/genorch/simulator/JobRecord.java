@@ -70,7 +70,10 @@ final class JobRecord {
     }
     finalProgress = success ? 100 : runningProgress();
     terminal = success ? Phase.SUCCEEDED : Phase.FAILED;
-    errorCode = success ? null : (code == null || code.isBlank() ? dialect.defaultFailureCode() : code);
+    errorCode = success ? null
+        : code == null || code.isBlank() ? dialect.defaultFailureCode()
+        : code.equalsIgnoreCase(Directives.RETRYABLE) ? dialect.retryableFailureCode()
+        : code;
     completedAt = Instant.now();
     return true;
   }

@@ -33,11 +33,13 @@ final class ProviderRoutes {
   private final JobStore store;
   private final JobRunner runner;
   private final SimulatorFaults faults;
+  private final ProviderConditions conditions;
   private final Supplier<String> origin;
   private final SimulatedMedia media;
 
   ProviderRoutes(SimulatorOptions options, JobStore store, JobRunner runner, SimulatorFaults faults,
-      Supplier<String> origin, SimulatedMedia media) {
+      ProviderConditions conditions, Supplier<String> origin, SimulatedMedia media) {
+    this.conditions = conditions;
     this.media = media;
     this.options = options;
     this.store = store;
@@ -73,6 +75,19 @@ final class ProviderRoutes {
       reply(ctx, d, d.invalidJson());
       return;
     }
+    // the provider as a whole first: in maintenance, out of credit, or no longer serving the model
+    if (conditions.inMaintenance(d.id())) {
+      reply(ctx, d, d.maintenance());
+      return;
+    }
+    if (conditions.outOfBalance(d.id())) {
+      reply(ctx, d, ProviderError.simulated(402));
+      return;
+    }
+    if (conditions.retired(d.id(), d.model(body))) {
+      reply(ctx, d, d.modelNotFound(d.model(body)));
+      return;
+    }
     String prompt = d.prompt(body);
     Directives directives = Directives.parse(prompt).over(faults.current());
     String fault = directives.submitError();
@@ -100,7 +115,9 @@ final class ProviderRoutes {
             }
             fault = fault.substring(0, fault.length() - CREATED_SUFFIX.length());
           }
-          reply(ctx, d, simulatedError(fault));
+          reply(ctx, d, fault.equals(Directives.MAINTENANCE) ? d.maintenance()
+              : fault.equals(Directives.MODEL_NOT_FOUND) ? d.modelNotFound(d.model(body))
+              : simulatedError(fault));
           return;
       }
     }

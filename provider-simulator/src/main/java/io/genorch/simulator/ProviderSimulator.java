@@ -4,6 +4,7 @@ import io.genorch.simulator.dialect.Dialects;
 import io.genorch.simulator.dialect.ProviderDialect;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
@@ -35,6 +36,7 @@ public final class ProviderSimulator {
   private final SimulatorOptions options;
   private final Map<String, ProviderDialect> dialects = Dialects.all();
   private final SimulatorFaults faults = new SimulatorFaults();
+  private final ProviderConditions conditions = new ProviderConditions();
   private final JobStore store = new JobStore();
   private final SimulatedMedia media;
   private final Timers timers;
@@ -63,7 +65,7 @@ public final class ProviderSimulator {
   private Future<ProviderSimulator> listen() {
     Router router = Router.router(vertx);
     new AdminRoutes(this).mount(router);
-    ProviderRoutes routes = new ProviderRoutes(options, store, runner, faults, this::origin, media);
+    ProviderRoutes routes = new ProviderRoutes(options, store, runner, faults, conditions, this::origin, media);
     dialects.values().forEach(d -> routes.mount(router, d));
     return vertx.createHttpServer()
         .requestHandler(router)
@@ -180,11 +182,42 @@ public final class ProviderSimulator {
     runner.finish(job, success, errorCode);
   }
 
-  /** Forgets every job, counter and webhook attempt, clears the faults and stops pending timers and retries. */
+  /**
+   * Puts the provider into maintenance for this long (real time; zero or null ends it): every submit is refused
+   * with the provider's own maintenance answer (503; kling's {@code MAINTENANCE}).
+   */
+  public void maintenance(String providerId, Duration window) {
+    conditions.maintenance(dialect(providerId).id(), window);
+  }
+
+  /** While true, every submit to the provider is refused for insufficient balance (402 in its shape). */
+  public void insufficientBalance(String providerId, boolean empty) {
+    conditions.insufficientBalance(dialect(providerId).id(), empty);
+  }
+
+  /** The provider no longer serves this model (its own name for it): a submit for it is "model not found". */
+  public void retireModel(String providerId, String model) {
+    conditions.retireModel(dialect(providerId).id(), model);
+  }
+
+  /** The provider's maintenance window, balance and retired models, as {@code /_sim/providers/{id}} shows them. */
+  public JsonObject conditions(String providerId) {
+    return conditions.toJson(dialect(providerId).id());
+  }
+
+  void applyConditions(String providerId, JsonObject body) {
+    conditions.apply(dialect(providerId).id(), body);
+  }
+
+  /**
+   * Forgets every job, counter and webhook attempt, clears the faults and the providers' conditions, and stops
+   * pending timers and retries.
+   */
   public void reset() {
     timers.cancelAll();
     store.clear();
     faults.clear();
+    conditions.clear();
   }
 
   /** Stops the server and every pending job and callback (jobs and attempts stay readable). */

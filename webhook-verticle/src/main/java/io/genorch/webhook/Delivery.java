@@ -25,4 +25,10 @@ record Delivery(long id, String provider, String generationId, Buffer body, byte
         row.getInteger("token_attempt"),
         row.getString("bound_task_id"));
   }
+
+  /** For logs: which delivery, never its body. */
+  @Override
+  public String toString() {
+    return "webhook delivery " + id + " for " + generationId;
+  }
 }

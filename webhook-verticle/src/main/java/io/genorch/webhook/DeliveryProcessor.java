@@ -2,6 +2,10 @@ package io.genorch.webhook;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.persistence.GenerationStore.WebhookDecision;
+import io.genorch.common.persistence.GenerationStore.WebhookDelivery;
+import io.genorch.common.persistence.GenerationStore.WebhookSettled;
+import io.genorch.common.persistence.GenerationStore.WebhookSettlement;
 import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
@@ -9,6 +13,7 @@ import io.genorch.common.provider.StatusResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.Verdict;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -27,13 +32,15 @@ import org.slf4j.LoggerFactory;
  *   <li>with ORCH_PROVIDER_&lt;ID&gt;_CONFIRM_WEBHOOKS the provider's status API is asked and its answer is used
  *       instead of the payload (a task it does not know is recorded as {@code webhook_rejected}); when it cannot be
  *       asked now the delivery waits and is tried again, and the generation is never failed for it;</li>
- *   <li>otherwise the payload's outcome goes through {@code GenerationStore.apply}, whose state machine makes
- *       repeats {@code webhook_duplicate}, contradictions of a terminal status {@code webhook_rejected}, progress
- *       a change within the running states, and a first terminal report the transition.</li>
+ *   <li>otherwise the payload's outcome goes through {@code GenerationStore.settleWebhook}, whose state machine
+ *       makes repeats {@code webhook_duplicate}, contradictions of a terminal status {@code webhook_rejected},
+ *       progress a change within the running states, and a first terminal report the transition.</li>
  * </ol>
- * The delivery is then marked processed with what became of it (the constants below). Application is at least once:
- * if the process dies between applying and marking, the delivery is applied again later and the state machine
- * makes the repeat harmless.
+ * Timeline entries and state are written only by the store ({@code settleWebhook}, {@code recordWebhookEntry}),
+ * which marks the delivery processed with what became of it (the constants below) in the same transaction: the
+ * redelivery lookup rides on the statement that locks the generation, and a delivery is never applied without being
+ * marked.
+ * A delivery that settles nothing (given up, unreadable, waiting for a retry) is marked here.
  */
 final class DeliveryProcessor {
 
@@ -53,14 +60,25 @@ final class DeliveryProcessor {
   /** Confirm mode: how often a terminal report is re-checked while the provider still says "running". */
   static final int CONFIRM_DISAGREEMENT_ATTEMPTS = 3;
 
+  /**
+   * Deliveries settled in one transaction at most, and such transactions under way at once: two, so one batch
+   * gathers while the other commits.
+   */
+  static final int SETTLEMENT_BATCH = 64;
+  static final int SETTLEMENTS_IN_FLIGHT = 2;
+
   private final ServiceContext ctx;
   private final Pool pool;
   private final WebhookOptions options;
 
-  DeliveryProcessor(ServiceContext ctx, WebhookOptions options) {
+  private final SettlementBatcher settlements;
+
+  /** @param context where the settlements are gathered into batches (the verticle's) */
+  DeliveryProcessor(ServiceContext ctx, WebhookOptions options, Context context) {
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.options = options;
+    this.settlements = new SettlementBatcher(context, ctx.store(), SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT);
   }
 
   /**
@@ -89,26 +107,41 @@ final class DeliveryProcessor {
       LOG.error("Stored webhook delivery {} no longer parses for {}: {}", d.id(), d.provider(), e.toString());
       return markProcessed(d, INVALID, String.valueOf(e.getMessage()));
     }
+    if (!ctx.settings(d.provider()).confirmWebhooks()) {
+      return settleWith(d, reported, reported, detail(d, reported), null);
+    }
+    // a redelivery, or a report about another task, is recorded without spending a status call
     return pool.preparedQuery(WebhookSql.PROCESSED_TWIN)
         .execute(Tuple.of(d.generationId(), Buffer.buffer(d.bodySha256()), d.id()))
-        .compose(twins -> {
-          if (twins.size() > 0) {
-            return recordRedelivery(d, reported, twins.iterator().next().getLong("id"));
-          }
-          if (aboutAnotherTask(d, reported)) {
-            return recordOtherTask(d, reported);
-          }
-          ProviderSettings settings = ctx.settings(d.provider());
-          return settings.confirmWebhooks()
-              ? confirmThenApply(d, adapter, settings, reported)
-              : apply(d, reported, detail(d, reported), null);
-        });
+        .compose(twins -> twins.size() > 0 || aboutAnotherTask(d, reported)
+            ? settleWith(d, reported, reported, detail(d, reported), null)
+            : confirmThenApply(d, adapter, ctx.settings(d.provider()), reported));
   }
 
-  private Future<String> recordRedelivery(Delivery d, ProviderOutcome reported, long twinId) {
+  /**
+   * Settles the delivery in a transaction of the store (shared with the settlements of other lanes), which locks the generation first: an identical body
+   * already applied makes it a redelivery, a report about another task is recorded, and anything else applies
+   * {@code outcome} with {@code detail}.
+   *
+   * @param label the outcome to store, or null for what the state machine made of it
+   */
+  private Future<String> settleWith(Delivery d, ProviderOutcome reported, ProviderOutcome outcome, JsonObject detail,
+      String label) {
+    WebhookDelivery delivery = new WebhookDelivery(d.id(), d.generationId(), d.bodySha256());
+    return settlements.settle(new WebhookSettlement(delivery, (generation, twinId) -> {
+      if (twinId != null) {
+        return redelivery(d, reported, twinId);
+      }
+      if (aboutAnotherTask(d, reported)) {
+        return otherTask(d, reported);
+      }
+      return new WebhookDecision.Apply(change(d, outcome, detail), verdict -> label != null ? label : word(verdict));
+    })).map(WebhookSettled::outcome);
+  }
+
+  private static WebhookDecision redelivery(Delivery d, ProviderOutcome reported, long twinId) {
     JsonObject detail = detail(d, reported).put("duplicateOf", twinId).put("reportedStatus", reported.status().wire());
-    return ctx.store().recordEvent(d.generationId(), "webhook_duplicate", detail)
-        .compose(v -> markProcessed(d, DUPLICATE, null));
+    return new WebhookDecision.Record("webhook_duplicate", detail, DUPLICATE);
   }
 
   /** The generation follows another task: this one came from another submit attempt (e.g. one answered 5xx). */
@@ -121,7 +154,7 @@ final class DeliveryProcessor {
    * Recorded, not applied: the job of an earlier attempt (the provider created it although the attempt failed) must
    * not fail or complete a generation that follows the job of a later attempt. The timeline shows the extra job.
    */
-  private Future<String> recordOtherTask(Delivery d, ProviderOutcome reported) {
+  private static WebhookDecision otherTask(Delivery d, ProviderOutcome reported) {
     LOG.warn("Webhook delivery {} for {} reports task {} (submit attempt {}), but the generation follows task {}:"
         + " recorded, not applied", d.id(), d.generationId(), reported.providerTaskId(), d.tokenAttempt(), d.boundTaskId());
     JsonObject detail = detail(d, reported)
@@ -129,8 +162,7 @@ final class DeliveryProcessor {
         .put("providerTaskId", reported.providerTaskId())
         .put("reason", "reports task " + reported.providerTaskId() + ", created by another submit attempt; this"
             + " generation follows task " + d.boundTaskId());
-    return ctx.store().recordEvent(d.generationId(), "webhook_rejected", detail)
-        .compose(v -> markProcessed(d, REJECTED, null));
+    return new WebhookDecision.Record("webhook_rejected", detail, REJECTED);
   }
 
   private Future<String> confirmThenApply(Delivery d, ProviderAdapter adapter, ProviderSettings settings, ProviderOutcome reported) {
@@ -140,7 +172,8 @@ final class DeliveryProcessor {
     return ctx.store().find(d.generationId()).compose(generation -> {
       if (generation.isPresent() && generation.get().status().isTerminal()) {
         // nothing can change it any more: the state machine only records the delivery, no status call is spent
-        return apply(d, reported, detail(d, reported).put("confirmed", false).put("generationTerminal", true), null);
+        return settleWith(d, reported, reported,
+            detail(d, reported).put("confirmed", false).put("generationTerminal", true), null);
       }
       return ctx.gate().tryAcquire(d.provider()).compose(permit -> permit.isEmpty()
           ? retryLater(d, "no request permit for " + d.provider() + " now (MAX_RPM / MAX_IN_FLIGHT)")
@@ -171,9 +204,9 @@ final class DeliveryProcessor {
         }
         LOG.warn("Webhook delivery {} for {} says {} but {} still says {}: applying the provider's status", d.id(),
             d.generationId(), reported.rawStatus(), d.provider(), confirmed.rawStatus());
-        return apply(d, confirmed, detail.put("confirmed", false), UNCONFIRMED);
+        return settleWith(d, reported, confirmed, detail.put("confirmed", false), UNCONFIRMED);
       }
-      return apply(d, confirmed, detail.put("confirmed", true), null);
+      return settleWith(d, reported, confirmed, detail.put("confirmed", true), null);
     }
     if (result instanceof StatusResult.NotFound notFound) {
       LOG.warn("Webhook delivery {} for {} names task {}, which {} does not know: recorded as rejected", d.id(),
@@ -182,15 +215,14 @@ final class DeliveryProcessor {
           .put("reportedStatus", reported.status().wire())
           .put("reason", "the provider does not know task " + reported.providerTaskId())
           .put("providerAnswer", notFound.detail());
-      return ctx.store().recordEvent(d.generationId(), "webhook_rejected", detail)
-          .compose(v -> markProcessed(d, UNCONFIRMED, "provider does not know the task"));
+      return ctx.store().recordWebhookEntry(d.id(), "webhook_rejected", detail, UNCONFIRMED,
+          "provider does not know the task").map(UNCONFIRMED);
     }
     StatusResult.Transient transientResult = (StatusResult.Transient) result;
     return retryLater(d, "provider status unavailable: " + transientResult.reason());
   }
 
-  /** @param label the outcome to store, or null for what the state machine made of it */
-  private Future<String> apply(Delivery d, ProviderOutcome outcome, JsonObject detail, String label) {
+  private Change change(Delivery d, ProviderOutcome outcome, JsonObject detail) {
     if (outcome.unknownStatus()) {
       LOG.warn("Webhook delivery {} for {}: unknown {} status '{}', treated as still running", d.id(), d.generationId(),
           d.provider(), outcome.rawStatus());
@@ -199,10 +231,8 @@ final class DeliveryProcessor {
     // the store keeps any schedule already set and only fills in a missing one from a webhook
     ProviderSettings settings = ctx.settings(d.provider());
     Instant now = Instant.now();
-    Change change = Change.fromOutcome(Source.WEBHOOK, outcome, detail)
+    return Change.fromOutcome(Source.WEBHOOK, outcome, detail)
         .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()));
-    return ctx.store().apply(d.generationId(), change)
-        .compose(applied -> markProcessed(d, label != null ? label : word(applied.verdict()), null));
   }
 
   private Future<String> retryLater(Delivery d, String reason) {

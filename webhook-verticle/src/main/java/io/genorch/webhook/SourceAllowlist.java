@@ -1,44 +1,44 @@
 package io.genorch.webhook;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import inet.ipaddr.AddressStringException;
+import inet.ipaddr.AddressStringParameters.RangeParameters;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import inet.ipaddr.IPAddressStringParameters;
+import inet.ipaddr.IncompatibleAddressException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The source addresses a provider's webhooks may come from (ORCH_PROVIDER_&lt;ID&gt;_ALLOWED_CIDRS): IPv4 or IPv6
- * blocks such as {@code 203.0.113.0/24} or single addresses. Empty means any address. Only address literals are
- * accepted, so checking never does a DNS lookup; IPv4-mapped IPv6 sources ({@code ::ffff:a.b.c.d}) count as IPv4.
+ * blocks such as {@code 203.0.113.0/24} or single addresses, parsed and matched by the ipaddress library (as
+ * {@link io.genorch.common.net.PublicAddresses} is). Empty means any address. Only canonical address literals are
+ * accepted, so checking never does a DNS lookup and {@code 010.0.0.0/8} cannot mean two things; IPv4-mapped IPv6
+ * sources ({@code ::ffff:a.b.c.d}) count as IPv4.
  */
 final class SourceAllowlist {
 
-  private static final Pattern LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
+  /** Entries: an address or address/prefix in canonical form; no masks, ranges, wildcards or inet_aton forms. */
+  private static final IPAddressStringParameters ENTRY = new IPAddressStringParameters.Builder()
+      .allowEmpty(false).allowAll(false).allowMask(false).allowSingleSegment(false).allowWildcardedSeparator(false)
+      .setRangeOptions(RangeParameters.NO_RANGE)
+      .getIPv4AddressParametersBuilder().allowLeadingZeros(false).allowUnlimitedLeadingZeros(false)
+      .allow_inet_aton(false).allowWildcardedSeparator(false).getParentBuilder()
+      .getIPv6AddressParametersBuilder().allowZone(false).allowWildcardedSeparator(false).allowBinary(false)
+      .getParentBuilder()
+      .toParams();
 
-  private record Block(byte[] network, int prefix) {
-    boolean contains(byte[] address) {
-      if (address.length != network.length) {
-        return false;
-      }
-      int full = prefix / 8;
-      for (int i = 0; i < full; i++) {
-        if (address[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = prefix % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = (0xff << (8 - rest)) & 0xff;
-      return (address[full] & mask) == (network[full] & mask);
-    }
-  }
+  /** Sources, as a socket or a forwarding header reports them: a literal, IPv6 possibly bracketed or zoned. */
+  private static final IPAddressStringParameters SOURCE = new IPAddressStringParameters.Builder()
+      .allowEmpty(false).allowAll(false).allowPrefix(false).allowMask(false).allowSingleSegment(false)
+      .allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE)
+      .getIPv4AddressParametersBuilder().allow_inet_aton(false).getParentBuilder()
+      .toParams();
 
-  private final List<Block> blocks;
+  private final List<IPAddress> blocks;
   private final List<String> spec;
 
-  private SourceAllowlist(List<Block> blocks, List<String> spec) {
+  private SourceAllowlist(List<IPAddress> blocks, List<String> spec) {
     this.blocks = blocks;
     this.spec = spec;
   }
@@ -52,27 +52,15 @@ final class SourceAllowlist {
    * @throws IllegalArgumentException naming the first entry that is not an address literal or block
    */
   static SourceAllowlist parse(List<String> cidrs) {
-    List<Block> blocks = new ArrayList<>();
+    List<IPAddress> blocks = new ArrayList<>();
     for (String entry : cidrs) {
-      String trimmed = entry.trim();
-      int slash = trimmed.indexOf('/');
-      String host = slash < 0 ? trimmed : trimmed.substring(0, slash);
-      byte[] network = literal(host);
-      if (network == null) {
-        throw new IllegalArgumentException("'" + entry + "' is not an IP address or CIDR block");
+      IPAddress block;
+      try {
+        block = new IPAddressString(entry.trim(), ENTRY).toAddress();
+      } catch (AddressStringException | IncompatibleAddressException e) {
+        throw new IllegalArgumentException("'" + entry + "' is not an IP address or CIDR block: " + e.getMessage());
       }
-      int prefix = network.length * 8;
-      if (slash >= 0) {
-        try {
-          prefix = Integer.parseInt(trimmed.substring(slash + 1));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("'" + entry + "' has no valid prefix length");
-        }
-        if (prefix < 0 || prefix > network.length * 8) {
-          throw new IllegalArgumentException("'" + entry + "' has a prefix length out of range");
-        }
-      }
-      blocks.add(new Block(network, prefix));
+      blocks.add(unmapped(block.toPrefixBlock()));
     }
     return new SourceAllowlist(List.copyOf(blocks), List.copyOf(cidrs));
   }
@@ -86,16 +74,12 @@ final class SourceAllowlist {
     if (blocks.isEmpty()) {
       return true;
     }
-    byte[] bytes = address == null ? null : literal(address);
-    if (bytes == null) {
+    IPAddress source = address == null ? null : new IPAddressString(unbracketed(address), SOURCE).getAddress();
+    if (source == null) {
       return false;
     }
-    for (Block block : blocks) {
-      if (block.contains(bytes)) {
-        return true;
-      }
-    }
-    return false;
+    IPAddress plain = unmapped(source.isIPv6() ? source.toIPv6().removeZone() : source);
+    return blocks.stream().anyMatch(block -> block.getIPVersion() == plain.getIPVersion() && block.contains(plain));
   }
 
   @Override
@@ -103,33 +87,12 @@ final class SourceAllowlist {
     return blocks.isEmpty() ? "any" : String.join(",", spec);
   }
 
-  /** The bytes of an IP literal (IPv4-mapped IPv6 as IPv4), or null for anything else; never resolves names. */
-  private static byte[] literal(String text) {
-    String host = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-    int zone = host.indexOf('%');
-    if (zone >= 0) {
-      host = host.substring(0, zone);
-    }
-    if (host.isEmpty() || !LITERAL.matcher(host).matches() || (host.indexOf(':') < 0 && !looksLikeIpv4(host))) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(host).getAddress();
-    } catch (UnknownHostException e) {
-      return null;
-    }
+  private static String unbracketed(String text) {
+    return text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
   }
 
-  private static boolean looksLikeIpv4(String host) {
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit) || Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
+  /** An IPv4-mapped IPv6 address as the IPv4 address it carries; anything else unchanged. */
+  private static IPAddress unmapped(IPAddress address) {
+    return address.isIPv6() && address.toIPv6().isIPv4Mapped() ? address.toIPv6().getEmbeddedIPv4Address() : address;
   }
 }

@@ -15,8 +15,9 @@ import java.time.Duration;
  * @param lease how long a claimed delivery belongs to the instance that claimed it; after that any instance takes
  *     it again, so it must exceed one processing, provider status call included (ORCH_WEBHOOK_LEASE_MS)
  * @param batchSize deliveries claimed at once (ORCH_WEBHOOK_BATCH_SIZE)
- * @param concurrency deliveries processed at once per instance, so processing never takes the connections that
- *     acknowledgements need (ORCH_WEBHOOK_CONCURRENCY)
+ * @param concurrency deliveries processed at once per instance (ORCH_WEBHOOK_CONCURRENCY); their settlements share
+ *     transactions (at most {@link DeliveryProcessor#SETTLEMENTS_IN_FLIGHT} connections), so processing never takes
+ *     the connections that acknowledgements need
  * @param maxAttempts claims of one delivery after which it is given up and marked {@code abandoned}
  *     (ORCH_WEBHOOK_MAX_ATTEMPTS); the poller still reconciles its generation
  * @param retryBase first wait before a delivery that could not be confirmed is tried again, doubling each attempt

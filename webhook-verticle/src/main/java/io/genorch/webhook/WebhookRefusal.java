@@ -1,5 +1,6 @@
 package io.genorch.webhook;
 
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -48,6 +49,13 @@ final class WebhookRefusal extends RuntimeException {
 
   int status() {
     return status;
+  }
+
+  /** Writes this refusal as the answer, unless one was already sent. */
+  void answer(HttpServerResponse response) {
+    if (!response.ended()) {
+      response.setStatusCode(status).putHeader("Content-Type", "application/json").end(toJson().toBuffer());
+    }
   }
 
   JsonObject toJson() {

@@ -42,8 +42,10 @@ final class WebhookSql {
           + " (SELECT g.provider_task_id FROM generations g WHERE g.id = d.generation_id) AS bound_task_id";
 
   /**
-   * An identical earlier delivery that was applied. One that was given up, unreadable or not confirmed settled
-   * nothing, so a redelivery of the same body gets its own chance.
+   * An identical earlier delivery that was applied, looked for before a confirmation spends a status call (the store
+   * looks again in the statement that locks the generation when it settles: {@code Sql.SELECT_GENERATION_FOR_WEBHOOK}, same outcomes). One
+   * that was given up, unreadable or not confirmed settled nothing, so a redelivery of the same body gets its own
+   * chance.
    */
   static final String PROCESSED_TWIN =
       "SELECT id FROM webhook_deliveries WHERE generation_id = $1 AND body_sha256 = $2 AND id <> $3"
@@ -51,6 +53,7 @@ final class WebhookSql {
           + "', '" + DeliveryProcessor.DUPLICATE + "', '" + DeliveryProcessor.REJECTED + "')"
           + " ORDER BY id LIMIT 1";
 
+  /** A delivery that settled nothing (given up, unreadable); the store marks those it applies or records. */
   static final String MARK_PROCESSED =
       "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
           + " WHERE id = $1 AND processed_at IS NULL";

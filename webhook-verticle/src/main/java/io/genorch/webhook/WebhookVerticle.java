@@ -1,7 +1,11 @@
 package io.genorch.webhook;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.common.http.InvalidRequests;
+import io.genorch.common.http.ConnectionGuard;
+import io.genorch.common.work.LeasedWorkLoop;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -14,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Provider webhooks (CONTRACT.md section 2) on their own port, so that only this faces the internet:
  * {@code POST /webhooks/{provider}/{token}} and, for providers that append a segment,
  * {@code POST /webhooks/{provider}/{token}/callback}. {@link WebhookIngest} stores and acknowledges;
- * {@link DeliveryWorker} with {@link DeliveryProcessor} applies what was stored.
+ * a {@link LeasedWorkLoop} running {@link DeliveryWorker} with {@link DeliveryProcessor} applies what was stored.
  */
 public final class WebhookVerticle extends VerticleBase {
 
@@ -23,7 +27,7 @@ public final class WebhookVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final int port;
   private final WebhookOptions options;
-  private DeliveryWorker worker;
+  private LeasedWorkLoop<Delivery> deliveries;
   private int actualPort;
 
   /** Options from the service configuration ({@link WebhookOptions#from}). */
@@ -39,8 +43,9 @@ public final class WebhookVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    worker = new DeliveryWorker(vertx, ctx.pool(), new DeliveryProcessor(ctx, options), options);
-    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? worker::wake : () -> { }, options.trustForwarded());
+    deliveries = new LeasedWorkLoop<>(vertx, DeliveryWorker.loopOptions(options),
+        new DeliveryWorker(ctx.pool(), new DeliveryProcessor(ctx, options, context)));
+    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? deliveries::wake : () -> { }, options.trustForwarded());
 
     Router router = Router.router(vertx);
     // 503, not a 4xx: a provider whose delivery was cut short must retry it (apimart stops at the first 4xx)
@@ -53,23 +58,27 @@ public final class WebhookVerticle extends VerticleBase {
       router.post(path).handler(body).handler(ingest::accept).failureHandler(ingest::failure);
     }
     router.route().failureHandler(ingest::failure);
-    for (int status : new int[] {400, 404, 405, 413}) {
+    for (int status : new int[] {404, 405, 413}) {
       router.errorHandler(status, ingest::failure);
     }
+    // the router's own 400: a path that does not decode (a malformed percent-escape), found before any route runs
+    router.errorHandler(400, rc -> WebhookRefusal.invalid("the request could not be read").answer(rc.response()));
 
     ctx.providerSettings().values().forEach(s -> {
       if (s.confirmWebhooks() || ingest.allowlist(s.id()).restricts()) {
         LOG.info("Webhooks of {}: confirm={} allowed sources={}", s.id(), s.confirmWebhooks(), ingest.allowlist(s.id()));
       }
     });
-    // this port faces the internet: connections that go quiet are closed, and a request has 30 s to arrive whole
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60))
-        .requestHandler(router)
+    // this port faces the internet: connections that go quiet are closed, slow headers and bodies are cut short
+    // and the number of connections is bounded (ConnectionGuard)
+    HttpServer http = ConnectionGuard.createServer(vertx, new HttpServerOptions().setCompressionSupported(false).setIdleTimeout(60),
+            ConnectionGuard.Limits.from(ctx.config()), "webhook", router);
+    return InvalidRequests.answerAsJson(http)
         .listen(port)
-        .onSuccess(server -> {
-          actualPort = server.actualPort();
+        .onSuccess(listening -> {
+          actualPort = listening.actualPort();
           if (options.processDeliveries()) {
-            worker.start();
+            deliveries.start();
           }
           LOG.info("Provider webhooks listening on port {}{}", actualPort,
               options.processDeliveries() ? "" : " (ingest only: ORCH_WEBHOOK_PROCESS=false)");
@@ -78,10 +87,8 @@ public final class WebhookVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (worker != null) {
-      worker.stop();
-    }
-    return Future.succeededFuture();
+    // drains the round in flight: what it claimed and did not finish is due again when its lease runs out
+    return deliveries == null ? Future.succeededFuture() : deliveries.stop();
   }
 
   /** The port bound (useful when started on port 0). */

@@ -61,6 +61,24 @@ class WebhookAllowlistTest {
   }
 
   @Test
+  void onlyCanonicalLiteralsAreEntries() {
+    // inet_aton forms and leading zeros read differently by different parsers (010 is 8 or 10): refused, not guessed
+    for (String entry : List.of("010.0.0.0/8", "0x0a000000/8", "10.1/16", "167772160", "10.0.0.0/255.0.0.0", "10.0.0.*",
+        "fe80::1%eth0", "")) {
+      assertThrows(IllegalArgumentException.class, () -> SourceAllowlist.parse(List.of(entry)), entry);
+    }
+  }
+
+  @Test
+  void zonedAndMappedSourcesAreMatchedByTheirAddress() {
+    SourceAllowlist list = SourceAllowlist.parse(List.of("fe80::/10", "::ffff:192.0.2.0/120"));
+    assertTrue(list.allows("fe80::1%eth0"));
+    assertTrue(list.allows("192.0.2.77"), "a mapped block holds the IPv4 addresses it carries");
+    assertFalse(list.allows("192.0.3.1"));
+    assertFalse(list.allows("0xc0000201"), "a source is a literal as sockets print it");
+  }
+
+  @Test
   void retryWaitDoublesUpToTheCap() {
     WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of(
         "ORCH_WEBHOOK_RETRY_BASE_MS", "1000", "ORCH_WEBHOOK_RETRY_CAP_MS", "5000")));

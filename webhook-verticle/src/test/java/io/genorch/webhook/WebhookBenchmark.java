@@ -1,9 +1,13 @@
 package io.genorch.webhook;
 
-import static io.genorch.webhook.WebhookHarness.await;
+import static io.genorch.common.testing.Await.result;
+import static io.genorch.common.testing.BenchmarkReport.ms;
+import static io.genorch.common.testing.BenchmarkReport.percentile;
+import static io.genorch.common.testing.BenchmarkReport.seconds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.testing.BenchmarkReport;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,12 +18,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,8 +56,8 @@ class WebhookBenchmark {
       try {
         run(db, server, client);
       } finally {
-        await(client.close());
-        await(server.close());
+        result(client.close());
+        result(server.close());
       }
     }
   }
@@ -79,11 +82,19 @@ class WebhookBenchmark {
     long[] soloSorted = Arrays.stream(single).filter(l -> l >= 0).sorted().toArray();
 
     int count = GENERATIONS * 2;
+    // how long the oldest event of the latest sequencer pass waited from its transition to its seq, sampled
+    List<Double> lifecycleLags = Collections.synchronizedList(new ArrayList<>());
+    long lagSampler = server.setPeriodic(10, id -> lifecycleLags.add(h.ctx.store().sequencer().lagSeconds()));
     long started = System.nanoTime();
     long[] latencies = drive(http, h.port(), "bench", GENERATIONS, count, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
     long ackedNanos = System.nanoTime() - started;
     long processedWait = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
     long allAppliedNanos = System.nanoTime() - started;
+    server.cancelTimer(lagSampler);
+    double[] lags;
+    synchronized (lifecycleLags) {
+      lags = lifecycleLags.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
 
     long sent = latencies.length;
     long[] sorted = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
@@ -92,39 +103,32 @@ class WebhookBenchmark {
     long duplicates = db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id LIKE 'gen_bench_%' AND outcome = 'duplicate'");
     String version = versionOf(db);
 
-    StringBuilder report = new StringBuilder();
-    report.append("# webhook-verticle benchmark (WebhookBenchmark)\n");
-    report.append("date:             ").append(Instant.now()).append('\n');
-    report.append("machine:          ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
-        .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
-        .append(System.getProperty("java.version")).append(", max heap ")
-        .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
-    report.append("database:         PostgreSQL ").append(version).append(" via TestDatabase (")
-        .append(db.url().replaceAll("//[^@]*@", "//")).append("), pool 16\n");
-    report.append("setup:            client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n")
-        .append("                  processes (state machine, timeline, lifecycle event) while it acknowledges\n");
-    report.append("deliveries:       ").append(count).append(" (").append(GENERATIONS)
-        .append(" generations x 2: terminal callback + redelivery), after ").append(WARMUP).append(" warm-up\n");
-    report.append("concurrency:      ").append(CONCURRENCY).append(" requests in flight\n");
-    report.append("acknowledged:     ").append(sorted.length).append(" x 200 of ").append(sent).append(" sent\n");
-    report.append(String.format("throughput:       %.0f deliveries/s acknowledged (%.2f s)%n", sorted.length / seconds(ackedNanos), seconds(ackedNanos)));
-    report.append(String.format("ack latency:      p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-        ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])));
-    report.append(String.format("unloaded:         %d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-        soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
-        ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])));
-    report.append(String.format("all applied:      %.2f s after the first request (%.0f deliveries/s end to end; %s)%n",
-        seconds(allAppliedNanos), sorted.length / seconds(allAppliedNanos),
-        processedWait < 0 ? "NOT all processed within the time limit" : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"));
-    report.append("check:            ").append(succeeded).append('/').append(GENERATIONS).append(" generations succeeded, ")
-        .append(ok).append(" deliveries stored, ").append(duplicates).append(" recorded as duplicates\n");
-    report.append(io.genorch.common.testing.MemoryReport.line());
-    report.append("rerun:            bench/run.sh webhook\n");
-
-    Path out = Path.of("target", "benchmarks", "webhook.txt");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, report.toString());
-    System.out.print(report);
+    double ackRate = sorted.length / seconds(ackedNanos);
+    double appliedRate = sorted.length / seconds(allAppliedNanos);
+    BenchmarkReport report = BenchmarkReport.start("webhook", "webhook-verticle benchmark (WebhookBenchmark)")
+        .line("database", "PostgreSQL " + version + " via TestDatabase (" + db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
+        .line("setup", "client and server in one JVM over loopback HTTP/1.1 keep-alive; the verticle\n"
+            + "processes (state machine, timeline, lifecycle event) while it acknowledges")
+        .line("deliveries", count + " (" + GENERATIONS + " generations x 2: terminal callback + redelivery), after " + WARMUP + " warm-up")
+        .line("concurrency", CONCURRENCY + " requests in flight")
+        .line("acknowledged", sorted.length + " x 200 of " + sent + " sent")
+        .rate("throughput", ackRate, "deliveries", String.format("acknowledged (%.2f s)", seconds(ackedNanos)))
+        .line("ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+            ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])))
+        .line("unloaded", String.format("%d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+            soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
+            ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])))
+        .rate("all applied", appliedRate, "deliveries", String.format("end to end, %.2f s after the first request (%s)",
+            seconds(allAppliedNanos), processedWait < 0 ? "NOT all processed within the time limit"
+                : "backlog drained " + String.format("%.2f s", seconds(processedWait)) + " after the last ack"))
+        .line("/v1/events lag", String.format("transition to seq, oldest event per sequencer pass, sampled every 10 ms:"
+            + " p50 %.0f ms, p99 %.0f ms, max %.0f ms", 1000 * lags[lags.length / 2],
+            1000 * lags[(int) (lags.length * 0.99)], 1000 * lags[lags.length - 1]))
+        .line("check", succeeded + "/" + GENERATIONS + " generations succeeded, " + ok + " deliveries stored, "
+            + duplicates + " recorded as duplicates")
+        .raw(io.genorch.common.testing.MemoryReport.line())
+        .line("rerun", "bench/run.sh webhook");
+    report.write();
     assertEquals(count, sorted.length, "every delivery was acknowledged with 200");
     assertEquals(GENERATIONS, succeeded);
   }
@@ -167,7 +171,7 @@ class WebhookBenchmark {
       lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
       lanes.add(done.future());
     }
-    await(Future.all(lanes));
+    result(Future.all(lanes));
     if (failures.get() > 0) {
       System.out.println("non-200 answers or errors: " + failures.get());
     }
@@ -220,21 +224,5 @@ class WebhookBenchmark {
     } catch (Exception e) {
       return "unknown";
     }
-  }
-
-  private static long percentile(long[] sorted, int p) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-  }
-
-  private static double ms(long nanos) {
-    return nanos / 1_000_000.0;
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1_000_000_000.0;
   }
 }

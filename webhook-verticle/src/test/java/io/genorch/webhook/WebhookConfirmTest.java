@@ -7,46 +7,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.persistence.GenerationStore.TimelineEntry;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.webhook.WebhookHarness.Arranged;
 import io.genorch.webhook.WebhookHarness.Submitted;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ORCH_PROVIDER_<ID>_CONFIRM_WEBHOOKS: a delivery is a hint, the provider's status API is the truth. */
 @ExtendWith(VertxExtension.class)
 class WebhookConfirmTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.perClass();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders();
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
 
   @BeforeEach
   void verticle(Vertx vertx) {
-    Map<String, String> env = new HashMap<>(providers.env());
+    Map<String, String> env = new HashMap<>(WebhookHarness.env(providers));
     env.put("ORCH_PROVIDER_VIDGO_CONFIRM_WEBHOOKS", "true");
     env.put("ORCH_PROVIDER_RUNBLOB_SORA_CONFIRM_WEBHOOKS", "true");
     h = WebhookHarness.start(vertx, db, env);
@@ -67,7 +59,7 @@ class WebhookConfirmTest {
     assertEquals(Boolean.TRUE, received.detail().getBoolean("confirmed"), received.detail().encode());
 
     // the repeat and the contradiction come to a terminal generation: recorded without spending a status call
-    WebhookHarness.eventually("3 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 3);
+    Await.until("3 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 3);
     List<String> outcomes = h.awaitProcessed(sub.id());
     assertEquals(List.of(DeliveryProcessor.ADVANCED, DeliveryProcessor.DUPLICATE, DeliveryProcessor.REJECTED), outcomes);
     assertEquals(1, providers.simulator.statusCalls("vidgo", sub.taskId()), "one status call, for the delivery that mattered");
@@ -125,7 +117,7 @@ class WebhookConfirmTest {
     providers.simulator.faults().statusError("503");
     Submitted sub = h.submit("vidgo", "a lantern in fog");
 
-    WebhookHarness.eventually("the delivery tried at least twice", () -> db.count(
+    Await.until("the delivery tried at least twice", () -> db.count(
         "SELECT coalesce(max(attempts), 0) FROM webhook_deliveries WHERE generation_id = '" + sub.id() + "'"), n -> n >= 2);
     assertEquals(1, h.unprocessedDeliveries(sub.id()), "still waiting, not given up");
     assertTrue(!h.generation(sub.id()).status().isTerminal(), "the generation is not failed for it");

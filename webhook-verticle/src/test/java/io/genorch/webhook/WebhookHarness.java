@@ -11,6 +11,8 @@ import io.genorch.common.provider.ProviderSpec;
 import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,12 +23,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /** A webhook verticle on a test database, and the arrangements the tests share. */
 final class WebhookHarness {
@@ -64,43 +65,19 @@ final class WebhookHarness {
   static WebhookHarness start(Vertx vertx, TestDatabase db, OrchConfig config, WebhookOptions options) {
     ServiceContext ctx = ServiceContext.create(vertx, db.open(), config);
     WebhookVerticle verticle = new WebhookVerticle(ctx, 0, options);
-    await(vertx.deployVerticle(verticle));
+    Await.result(vertx.deployVerticle(verticle));
     return new WebhookHarness(vertx, db, ctx, verticle);
   }
 
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("awaiting a future failed", e);
-    }
-  }
-
-  static void forgetEverything(TestDatabase db) {
-    db.execute("TRUNCATE webhook_deliveries, webhook_tokens, client_callbacks, generation_events, lifecycle_events, idempotency_keys,"
-        + " generations CASCADE");
+  /** Every simulated provider, with a provider timeout short enough for the fault tests. */
+  static Map<String, String> env(SimulatedProviders providers) {
+    Map<String, String> env = new HashMap<>(providers.enableAll());
+    env.put("ORCH_PROVIDER_TIMEOUT_MS", "5000");
+    return env;
   }
 
   static String seed(String name) {
     return io.genorch.common.testing.Seeds.text(name);
-  }
-
-  static <T> T eventually(String what, Supplier<T> probe, Predicate<T> done) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    T last = probe.get();
-    while (!done.test(last)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-      last = probe.get();
-    }
-    return last;
   }
 
   int port() {
@@ -122,7 +99,7 @@ final class WebhookHarness {
   }
 
   Arranged arrange(GenerationRequest request) {
-    String id = await(ctx.store().create(request, null)).generation().id();
+    String id = Await.result(ctx.store().create(request, null)).generation().id();
     String token = WebhookTokens.newToken();
     addToken(id, token, 0);
     return new Arranged(id, request.provider(), token);
@@ -148,12 +125,12 @@ final class WebhookHarness {
   Submitted submit(String provider, String prompt) {
     GenerationRequest request = request(provider, prompt);
     Arranged arranged = arrange(request);
-    SubmitResult result = await(ctx.providerClient().submit(
+    SubmitResult result = Await.result(ctx.providerClient().submit(
         ctx.adapter(provider), ctx.settings(provider), request, url(provider, arranged.token())));
     if (!(result instanceof SubmitResult.Accepted accepted)) {
       throw new AssertionError(provider + " did not accept the submission: " + result);
     }
-    await(ctx.store().apply(arranged.id(), Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject())));
+    Await.result(ctx.store().apply(arranged.id(), Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject())));
     return new Submitted(arranged, accepted.outcome().providerTaskId());
   }
 
@@ -164,7 +141,7 @@ final class WebhookHarness {
   }
 
   void bindTask(String id, String taskId) {
-    await(ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, taskId, null, null, null, null, null, null)));
+    Await.result(ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, taskId, null, null, null, null, null, null)));
   }
 
   HttpResponse<Buffer> deliver(Arranged to, String body) {
@@ -172,7 +149,7 @@ final class WebhookHarness {
   }
 
   HttpResponse<Buffer> post(String path, String body) {
-    return await(sendPost(path, Buffer.buffer(body)));
+    return Await.result(sendPost(path, Buffer.buffer(body)));
   }
 
   Future<HttpResponse<Buffer>> sendPost(String path, Buffer body) {
@@ -180,11 +157,11 @@ final class WebhookHarness {
   }
 
   Generation generation(String id) {
-    return await(ctx.store().find(id)).orElseThrow();
+    return Await.result(ctx.store().find(id)).orElseThrow();
   }
 
   Generation awaitGeneration(String id, Predicate<Generation> done) {
-    return eventually("generation " + id, () -> generation(id), done);
+    return Await.until("generation " + id, () -> generation(id), done);
   }
 
   Generation awaitStatus(String id, GenerationStatus status) {
@@ -192,7 +169,7 @@ final class WebhookHarness {
   }
 
   List<TimelineEntry> timeline(String id) {
-    return await(ctx.store().timeline(id)).orElseThrow();
+    return Await.result(ctx.store().timeline(id)).orElseThrow();
   }
 
   List<String> timelineTypes(String id) {
@@ -213,7 +190,7 @@ final class WebhookHarness {
 
   /** Waits until every stored delivery of the generation is processed, and returns their outcomes in order. */
   List<String> awaitProcessed(String id) {
-    eventually("deliveries of " + id + " processed", () -> unprocessedDeliveries(id), n -> n == 0);
+    Await.until("deliveries of " + id + " processed", () -> unprocessedDeliveries(id), n -> n == 0);
     return outcomes(id);
   }
 

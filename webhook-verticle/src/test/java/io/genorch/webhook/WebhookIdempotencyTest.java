@@ -1,6 +1,5 @@
 package io.genorch.webhook;
 
-import static io.genorch.webhook.WebhookHarness.await;
 import static io.genorch.webhook.WebhookHarness.seed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.webhook.WebhookHarness.Arranged;
 import io.vertx.core.Future;
@@ -57,7 +57,7 @@ class WebhookIdempotencyTest {
     for (int i = 0; i < 50; i++) {
       storm.add(h.sendPost("/webhooks/runblob-sora/" + gen.token(), body));
     }
-    await(Future.all(storm));
+    Await.result(Future.all(storm));
 
     assertEquals(50, storm.stream().filter(f -> f.result().statusCode() == 200).count(), "every copy is acknowledged");
     assertEquals(50, h.deliveries(gen.id()), "every copy is stored");

@@ -1,6 +1,5 @@
 package io.genorch.webhook;
 
-import static io.genorch.webhook.WebhookHarness.await;
 import static io.genorch.webhook.WebhookHarness.seed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.webhook.WebhookHarness.Arranged;
 import io.vertx.core.Vertx;
@@ -21,34 +21,23 @@ import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The request path: what is answered for what, and what is stored before the 200. */
 @ExtendWith(VertxExtension.class)
 class WebhookIngestTest {
 
   private static final String RUNBLOB_TASK = "550e8400-e29b-41d4-a716-446655440000";
-  private static TestDatabase db;
+  /** Each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once. */
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private WebhookHarness h;
-
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
 
   @BeforeEach
   void start(Vertx vertx) {
-    // each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once
-    WebhookHarness.forgetEverything(db);
     h = WebhookHarness.start(vertx, db, env(Map.of()));
   }
 
@@ -65,7 +54,7 @@ class WebhookIngestTest {
   void deliveryIsStoredWithBodyHeadersAndSourceBeforeTheAck() throws Exception {
     Arranged gen = h.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
     String body = seed("runblob-sora-success.json");
-    HttpResponse<Buffer> response = await(h.http.post(h.port(), "127.0.0.1", "/webhooks/runblob-sora/" + gen.token())
+    HttpResponse<Buffer> response = Await.result(h.http.post(h.port(), "127.0.0.1", "/webhooks/runblob-sora/" + gen.token())
         .putHeader("Content-Type", "application/json")
         .putHeader("User-Agent", "runblob-webhooks/1.0")
         .putHeader("Authorization", "Bearer must-not-be-kept")
@@ -212,7 +201,7 @@ class WebhookIngestTest {
   @Test
   void otherMethodsAre405() {
     Arranged gen = h.arrange("runblob-sora");
-    HttpResponse<Buffer> response = await(h.http.get(h.port(), "127.0.0.1", "/webhooks/runblob-sora/" + gen.token()).send());
+    HttpResponse<Buffer> response = Await.result(h.http.get(h.port(), "127.0.0.1", "/webhooks/runblob-sora/" + gen.token()).send());
     assertEquals(405, response.statusCode());
   }
 
@@ -233,14 +222,14 @@ class WebhookIngestTest {
     String forwardedFrom10 = "10.1.2.3";
     Arranged kling = h.arrange("runblob-kling-o3");
     // not trusted (the default): a client cannot talk its way in with a header
-    HttpResponse<Buffer> spoofed = await(h.http.post(h.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+    HttpResponse<Buffer> spoofed = Await.result(h.http.post(h.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
         .putHeader("X-Forwarded-For", forwardedFrom10)
         .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
     assertEquals(403, spoofed.statusCode());
 
     OrchConfig trusting = OrchConfig.of(env(Map.of("ORCH_WEBHOOK_TRUST_FORWARDED", "true")));
     WebhookHarness behindProxy = WebhookHarness.start(vertx, db, trusting, WebhookHarness.fastOptions(trusting));
-    HttpResponse<Buffer> proxied = await(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+    HttpResponse<Buffer> proxied = Await.result(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
         .putHeader("X-Forwarded-For", forwardedFrom10)
         .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
     assertEquals(200, proxied.statusCode());
@@ -248,11 +237,11 @@ class WebhookIngestTest {
         + "' AND source_address = '" + forwardedFrom10 + "'"));
 
     // only the entry the proxy appended counts: what the client put before it, or in Forwarded, proves nothing
-    HttpResponse<Buffer> prefixed = await(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+    HttpResponse<Buffer> prefixed = Await.result(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
         .putHeader("X-Forwarded-For", forwardedFrom10 + ", 198.51.100.9")
         .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
     assertEquals(403, prefixed.statusCode());
-    HttpResponse<Buffer> viaForwarded = await(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
+    HttpResponse<Buffer> viaForwarded = Await.result(behindProxy.http.post(behindProxy.port(), "127.0.0.1", "/webhooks/runblob-kling-o3/" + kling.token())
         .putHeader("Forwarded", "for=" + forwardedFrom10)
         .sendBuffer(Buffer.buffer(seed("runblob-kling-o3-completed.json"))));
     assertEquals(403, viaForwarded.statusCode());
@@ -262,8 +251,7 @@ class WebhookIngestTest {
   void malformedAllowlistStopsTheStartNamingTheVariable(Vertx vertx) {
     ServiceContext ctx = ServiceContext.create(vertx, db.open(),
         OrchConfig.of(Map.of("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS", "10.0.0.0/8,api.example.com")));
-    Throwable failure = vertx.deployVerticle(new WebhookVerticle(ctx, 0)).toCompletionStage().toCompletableFuture()
-        .handle((ok, err) -> err).join();
-    assertTrue(failure != null && failure.toString().contains("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS"), String.valueOf(failure));
+    Throwable failure = Await.failure(vertx.deployVerticle(new WebhookVerticle(ctx, 0)));
+    assertTrue(failure.toString().contains("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS"), String.valueOf(failure));
   }
 }

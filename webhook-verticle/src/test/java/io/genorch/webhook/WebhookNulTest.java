@@ -14,11 +14,10 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * JSON strings carrying a NUL escape (a character PostgreSQL refuses in text and json) wherever an adapter reads:
@@ -31,22 +30,12 @@ class WebhookNulTest {
   /** The six characters of a JSON NUL escape, as they appear in a body on the wire and in what is stored. */
   private static final String NUL_ESCAPE = "\\" + "u0000";
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private WebhookHarness h;
-
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
 
   @BeforeEach
   void start(Vertx vertx) {
-    WebhookHarness.forgetEverything(db);
     h = WebhookHarness.start(vertx, db, Map.of());
   }
 

@@ -1,12 +1,12 @@
 package io.genorch.webhook;
 
-import static io.genorch.webhook.WebhookHarness.await;
 import static io.genorch.webhook.WebhookHarness.seed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.webhook.WebhookHarness.Arranged;
 import io.vertx.core.Vertx;
@@ -87,7 +87,7 @@ class WebhookResilienceTest {
       gen = dying.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
       assertEquals(200, dying.deliver(gen, seed("runblob-sora-success.json")).statusCode());
     } finally {
-      await(first.close());
+      Await.result(first.close());
     }
     assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND generation_id = '" + gen.id() + "'"));
     assertEquals(0, db.count("SELECT count(*) FROM generations WHERE status = 'succeeded' AND id = '" + gen.id() + "'"));
@@ -99,7 +99,7 @@ class WebhookResilienceTest {
       assertEquals(List.of(DeliveryProcessor.ADVANCED), restarted.awaitProcessed(gen.id()));
       assertEquals(1, restarted.timelineCount(gen.id(), "succeeded"));
     } finally {
-      await(second.close());
+      Await.result(second.close());
     }
   }
 
@@ -116,14 +116,17 @@ class WebhookResilienceTest {
     Vertx other = Vertx.vertx();
     try {
       WebhookHarness survivor = WebhookHarness.start(other, db, Map.of());
-      sleep(400);
+      // a later delivery processed by the survivor: its worker has claimed since it started, and passed this one over
+      Arranged later = survivor.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
+      assertEquals(200, survivor.deliver(later, seed("runblob-sora-success.json")).statusCode());
+      survivor.awaitProcessed(later.id());
       assertEquals(1, survivor.unprocessedDeliveries(gen.id()), "a delivery under someone's lease is left alone");
       assertNotEquals(GenerationStatus.FAILED, survivor.generation(gen.id()).status());
       assertEquals(GenerationStatus.FAILED, survivor.awaitStatus(gen.id(), GenerationStatus.FAILED).status());
       assertEquals(List.of(DeliveryProcessor.ADVANCED), survivor.awaitProcessed(gen.id()));
       assertEquals(2, db.count("SELECT attempts FROM webhook_deliveries WHERE generation_id = '" + gen.id() + "'"));
     } finally {
-      await(other.close());
+      Await.result(other.close());
     }
   }
 
@@ -136,13 +139,5 @@ class WebhookResilienceTest {
     PgConnectOptions options = PgConnectOptions.fromUri(db.url());
     return DriverManager.getConnection("jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/postgres",
         options.getUser(), options.getPassword());
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -17,11 +17,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,23 +37,13 @@ class WebhookSeedPayloadTest {
   private static final String VIDGO_TASK = "task-unified-1757165031-uyujaw3d";
   private static final String APIMART_TASK = "task_01K8SGYNNNVBQTXNR4MM964S7K";
 
-  private static TestDatabase db;
+  /** Each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once. */
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
   private WebhookHarness h;
-
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
 
   @BeforeEach
   void start(Vertx vertx) {
-    // each test starts from empty tables: several bind the seeds' task ids, which a task id may belong to only once
-    WebhookHarness.forgetEverything(db);
     h = WebhookHarness.start(vertx, db, Map.of());
   }
 

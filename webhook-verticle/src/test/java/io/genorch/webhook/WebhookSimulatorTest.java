@@ -7,17 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.Output;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.SimJob;
 import io.genorch.simulator.WebhookAttempt;
 import io.genorch.webhook.WebhookHarness.Submitted;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,25 +30,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 class WebhookSimulatorTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.perClass();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders();
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
 
   @BeforeEach
   void verticle(Vertx vertx) {
-    h = WebhookHarness.start(vertx, db, providers.env());
+    h = WebhookHarness.start(vertx, db, WebhookHarness.env(providers));
   }
 
   @ParameterizedTest
@@ -60,11 +52,11 @@ class WebhookSimulatorTest {
     assertEquals(sub.taskId(), done.providerTaskId());
 
     // three deliveries of the success and one contradiction, every one acknowledged at the first attempt
-    List<WebhookAttempt> attempts = WebhookHarness.eventually("all callbacks of " + provider,
+    List<WebhookAttempt> attempts = Await.until("all callbacks of " + provider,
         () -> providers.simulator.webhookAttempts(provider, sub.taskId()), a -> a.size() >= 4);
     assertEquals(4, attempts.size(), attempts.toString());
     assertTrue(attempts.stream().allMatch(a -> Integer.valueOf(200).equals(a.statusCode())), attempts.toString());
-    WebhookHarness.eventually("4 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 4);
+    Await.until("4 deliveries stored", () -> h.deliveries(sub.id()), n -> n == 4);
     List<String> outcomes = h.awaitProcessed(sub.id());
     assertEquals(1, outcomes.stream().filter(DeliveryProcessor.ADVANCED::equals).count(), outcomes.toString());
     assertEquals(2, outcomes.stream().filter(DeliveryProcessor.DUPLICATE::equals).count(), outcomes.toString());

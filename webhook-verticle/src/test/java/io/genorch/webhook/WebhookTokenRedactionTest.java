@@ -9,6 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.WebhookAttempt;
 import io.genorch.webhook.WebhookHarness.Arranged;
@@ -18,13 +20,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -34,29 +36,18 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(VertxExtension.class)
 class WebhookTokenRedactionTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
+  @RegisterExtension
+  static final SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(10));
   private WebhookHarness h;
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders();
-  }
-
-  @AfterAll
-  static void stop() {
-    providers.close();
-    db.close();
-  }
-
   @BeforeEach
   void verticle(Vertx vertx) {
-    WebhookHarness.forgetEverything(db);
     logged.start();
     root().addAppender(logged);
-    h = WebhookHarness.start(vertx, db, providers.env());
+    h = WebhookHarness.start(vertx, db, WebhookHarness.env(providers));
   }
 
   @AfterEach
@@ -92,7 +83,7 @@ class WebhookTokenRedactionTest {
     String escaped = String.format("\\u%04x", (int) token.charAt(0)) + token.substring(1);
     String body = "{\"taskId\":\"task_escaped\",\"status\":\"success\",\"resultUrl\":\"https://cdn.heo365.com/v.mp4\","
         + "\"requestParams\":{\"callbackUrl\":\"" + h.url("heo365-sora2", escaped) + "\"}}";
-    HttpResponse<Buffer> response = WebhookHarness.await(h.http.post(h.port(), "127.0.0.1", "/webhooks/heo365-sora2/" + token)
+    HttpResponse<Buffer> response = Await.result(h.http.post(h.port(), "127.0.0.1", "/webhooks/heo365-sora2/" + token)
         .putHeader("Content-Type", "application/json")
         .putHeader("Webhook-Source", h.url("heo365-sora2", token))
         .sendBuffer(Buffer.buffer(body)));

@@ -76,6 +76,21 @@ public final class OrchConfig {
     return get(Settings.WEBHOOK_PORT);
   }
 
+  /** Time a connection on either HTTP port has to deliver a request's headers (ORCH_HTTP_HEADER_TIMEOUT_MS). */
+  public Duration httpHeaderTimeout() {
+    return get(Settings.HTTP_HEADER_TIMEOUT);
+  }
+
+  /** Time a request on either HTTP port has to deliver its body once its headers arrived (ORCH_HTTP_BODY_TIMEOUT_MS). */
+  public Duration httpBodyTimeout() {
+    return get(Settings.HTTP_BODY_TIMEOUT);
+  }
+
+  /** Open connections allowed on each HTTP port; more are closed as they open (ORCH_HTTP_MAX_CONNECTIONS). */
+  public int httpMaxConnections() {
+    return get(Settings.HTTP_MAX_CONNECTIONS);
+  }
+
   public String publicWebhookBaseUrl() {
     return get(Settings.PUBLIC_WEBHOOK_BASE_URL);
   }
@@ -104,6 +119,16 @@ public final class OrchConfig {
     return get(Settings.METRICS_ENABLED);
   }
 
+  /** Submits in flight from one instance's wakes, and per sweep (ORCH_SUBMIT_CONCURRENCY). */
+  public int submitConcurrency() {
+    return get(Settings.SUBMIT_CONCURRENCY);
+  }
+
+  /** Database requests that may wait for a pooled connection; beyond that they fail fast (the API answers 503). */
+  public int pgPoolWaitQueue() {
+    return get(Settings.PG_POOL_WAIT_QUEUE);
+  }
+
   public int pgPoolSize() {
     return get(Settings.PG_POOL_SIZE);
   }
@@ -124,6 +149,51 @@ public final class OrchConfig {
   /** ORCH_LOG_FORMAT: {@code text} (the default) or {@code json}, one JSON object a line. */
   public String logFormat() {
     return get(Settings.LOG_FORMAT);
+  }
+
+  /** Processed provider webhook deliveries (raw bodies up to 1 MiB) older than this are deleted; zero keeps them. */
+  public Duration webhookDeliveryRetention() {
+    return Duration.ofDays(get(Settings.RETENTION_WEBHOOK_DELIVERIES_DAYS));
+  }
+
+  /** An Idempotency-Key older than this is forgotten (a repeat then creates a new generation); zero keeps them. */
+  public Duration idempotencyKeyRetention() {
+    return Duration.ofHours(get(Settings.RETENTION_IDEMPOTENCY_KEYS_HOURS));
+  }
+
+  /** Lifecycle events (GET /v1/events) older than this are deleted once no callback still needs them; zero keeps them. */
+  public Duration lifecycleEventRetention() {
+    return Duration.ofDays(get(Settings.RETENTION_LIFECYCLE_EVENTS_DAYS));
+  }
+
+  /** How often each instance runs the retention job. */
+  public Duration retentionInterval() {
+    return get(Settings.RETENTION_INTERVAL);
+  }
+
+  /** Rows one retention statement deletes at most: small, so no statement holds locks or writes WAL for long. */
+  public int retentionBatchSize() {
+    return get(Settings.RETENTION_BATCH_SIZE);
+  }
+
+  /** ORCH_CATALOG_FILE: the JSON or YAML catalog that overrides and extends the built-in one; empty when unset. */
+  public Optional<Path> catalogFile() {
+    return get(Settings.CATALOG_FILE).map(Path::of);
+  }
+
+  /** How often the catalog file is read again (ORCH_CATALOG_SCAN_MS). */
+  public Duration catalogScanPeriod() {
+    return get(Settings.CATALOG_SCAN);
+  }
+
+  /** Provider-side failures in a row that open a provider's circuit (ORCH_CIRCUIT_FAILURES). */
+  public int circuitFailures() {
+    return get(Settings.CIRCUIT_FAILURES);
+  }
+
+  /** How long an open circuit waits before one probe may go through (ORCH_CIRCUIT_OPEN_S). */
+  public Duration circuitOpenFor() {
+    return get(Settings.CIRCUIT_OPEN);
   }
 
   /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */

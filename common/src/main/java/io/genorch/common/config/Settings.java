@@ -108,9 +108,9 @@ public final class Settings {
       Optional.empty(), "ORCH_PROVIDER_TIMEOUT_MS + 30000", "milliseconds, at least 1",
       v -> Optional.of(Duration.ofMillis(range(Long.parseLong(v), 1, Long.MAX_VALUE))), UnaryOperator.identity(),
       "how long a claimed delivery belongs to the instance that claimed it");
-  public static final Setting<Integer> WEBHOOK_BATCH_SIZE = integer("ORCH_WEBHOOK_BATCH_SIZE", 32, 1, 10_000,
+  public static final Setting<Integer> WEBHOOK_BATCH_SIZE = integer("ORCH_WEBHOOK_BATCH_SIZE", 64, 1, 10_000,
       "deliveries claimed at once");
-  public static final Setting<Integer> WEBHOOK_CONCURRENCY = integer("ORCH_WEBHOOK_CONCURRENCY", 4, 1, 10_000,
+  public static final Setting<Integer> WEBHOOK_CONCURRENCY = integer("ORCH_WEBHOOK_CONCURRENCY", 32, 1, 10_000,
       "deliveries processed at once per instance");
   public static final Setting<Integer> WEBHOOK_MAX_ATTEMPTS = integer("ORCH_WEBHOOK_MAX_ATTEMPTS", 12, 1, 1_000,
       "claims of one delivery before it is abandoned");
@@ -161,6 +161,42 @@ public final class Settings {
       UnaryOperator.identity(), "how clients reach the API; the links to kept outputs start with it");
 
   /** Every setting, in the order of the README table and {@code --help}. */
+  // both HTTP ports (ConnectionGuard)
+  public static final Setting<Duration> HTTP_HEADER_TIMEOUT = millis("ORCH_HTTP_HEADER_TIMEOUT_MS", 10_000, 1,
+      "time a connection has to send a request's headers (also how long an idle keep-alive connection stays open)");
+  public static final Setting<Duration> HTTP_BODY_TIMEOUT = millis("ORCH_HTTP_BODY_TIMEOUT_MS", 30_000, 1,
+      "time a request has to send its whole body once its headers arrived; then 408");
+  public static final Setting<Integer> HTTP_MAX_CONNECTIONS = integer("ORCH_HTTP_MAX_CONNECTIONS", 1_000, 1, 1_000_000,
+      "open connections allowed on each HTTP port");
+
+  public static final Setting<Integer> SUBMIT_CONCURRENCY = integer("ORCH_SUBMIT_CONCURRENCY", 16, 1, 10_000,
+      "submits in flight from one instance's wakes, and per sweep");
+  public static final Setting<Integer> PG_POOL_WAIT_QUEUE = integer("ORCH_PG_POOL_WAIT_QUEUE", 1_000, 1, 1_000_000,
+      "database requests that may wait for a pooled connection; beyond that the API answers 503 with Retry-After");
+
+  // retention (RetentionJob)
+  public static final Setting<Integer> RETENTION_WEBHOOK_DELIVERIES_DAYS = integer("ORCH_RETENTION_WEBHOOK_DELIVERIES_DAYS",
+      30, 0, 36_500, "processed webhook deliveries older than this many days are deleted; 0 keeps them");
+  public static final Setting<Integer> RETENTION_IDEMPOTENCY_KEYS_HOURS = integer("ORCH_RETENTION_IDEMPOTENCY_KEYS_HOURS",
+      24, 0, 876_000, "Idempotency-Keys older than this many hours are forgotten; 0 keeps them");
+  public static final Setting<Integer> RETENTION_LIFECYCLE_EVENTS_DAYS = integer("ORCH_RETENTION_LIFECYCLE_EVENTS_DAYS",
+      30, 0, 36_500, "lifecycle events older than this many days are deleted once no callback needs them; 0 keeps them");
+  public static final Setting<Duration> RETENTION_INTERVAL = seconds("ORCH_RETENTION_INTERVAL_S", 300, 1,
+      "how often each instance deletes expired rows");
+  public static final Setting<Integer> RETENTION_BATCH_SIZE = integer("ORCH_RETENTION_BATCH_SIZE", 500, 1, 100_000,
+      "rows one retention delete statement removes at most");
+
+  // models, routing and provider health (CONTRACT.md section 8)
+  public static final Setting<Optional<String>> CATALOG_FILE = new Setting<>("ORCH_CATALOG_FILE", Optional.empty(),
+      "unset: the built-in catalog", "a path to a JSON or YAML (.yaml, .yml) file", v -> Optional.of(v),
+      UnaryOperator.identity(), "models and routes overriding and extending the built-in catalog; re-read when it changes");
+  public static final Setting<Duration> CATALOG_SCAN = millis("ORCH_CATALOG_SCAN_MS", 5_000, 100,
+      "how often ORCH_CATALOG_FILE is read again for changes");
+  public static final Setting<Integer> CIRCUIT_FAILURES = integer("ORCH_CIRCUIT_FAILURES", 5, 1, 1_000,
+      "provider-side failures in a row that open a provider's circuit (routing then skips it)");
+  public static final Setting<Duration> CIRCUIT_OPEN = seconds("ORCH_CIRCUIT_OPEN_S", 30, 1,
+      "how long an open circuit stays open before one probe request may go to the provider");
+
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
       CALLBACK_ALLOW_PRIVATE, CLUSTER, DEMO, METRICS_ENABLED, API_MAX_RPS, PROVIDER_TIMEOUT, LOG_LEVEL, LOG_FORMAT,
@@ -172,7 +208,10 @@ public final class Settings {
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
       STORAGE, STORAGE_DIR, S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PATH_STYLE,
       S3_CHECKSUMS, S3_PRESIGNED_REDIRECT, STORAGE_RETRY_FOR, STORAGE_MAX_BYTES, STORAGE_RETENTION_DAYS,
-      PUBLIC_API_BASE_URL);
+      PUBLIC_API_BASE_URL,
+      RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
+      RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,
+      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE, CATALOG_FILE, CATALOG_SCAN, CIRCUIT_FAILURES, CIRCUIT_OPEN);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

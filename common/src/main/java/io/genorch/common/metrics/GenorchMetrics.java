@@ -2,7 +2,9 @@ package io.genorch.common.metrics;
 
 import io.genorch.common.domain.Generation;
 import io.genorch.common.persistence.Backlog;
+import io.genorch.common.work.LeasedWorkLoop;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter.MeterProvider;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +34,7 @@ public final class GenorchMetrics {
       Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMinutes(30),
       Duration.ofHours(1), Duration.ofHours(3)};
 
+  private final MeterRegistry registry;
   private final MeterProvider<Counter> transitions;
   private final MeterProvider<Timer> timeToTerminal;
   private final MeterProvider<Counter> webhookRequests;
@@ -44,6 +47,7 @@ public final class GenorchMetrics {
   private final AtomicLong callbacksDue = new AtomicLong();
 
   private GenorchMetrics(MeterRegistry registry) {
+    this.registry = registry;
     transitions = Counter.builder("genorch.generation.transitions")
         .description("Generations that entered a status, by provider and status").withRegistry(registry);
     timeToTerminal = Timer.builder("genorch.generation.time.to.terminal")
@@ -106,6 +110,26 @@ public final class GenorchMetrics {
 
   public void clientCallback(String outcome) {
     clientCallbacks.withTags("outcome", outcome).increment();
+  }
+
+  /**
+   * A {@link LeasedWorkLoop}'s counts: {@code genorch_work_items_total{loop, outcome=claimed|done|failed|skipped}}
+   * and {@code genorch_work_due{loop}} (NaN while its work cannot tell). Every loop registers here, once.
+   */
+  public void workLoop(LeasedWorkLoop<?> loop) {
+    String name = loop.options().name();
+    String description = "Items of a background work loop: claimed, done, failed, skipped (lease ran out or stopping)";
+    FunctionCounter.builder("genorch.work.items", loop, l -> l.stats().claimed())
+        .description(description).tags("loop", name, "outcome", "claimed").register(registry);
+    FunctionCounter.builder("genorch.work.items", loop, l -> l.stats().done())
+        .description(description).tags("loop", name, "outcome", "done").register(registry);
+    FunctionCounter.builder("genorch.work.items", loop, l -> l.stats().failed())
+        .description(description).tags("loop", name, "outcome", "failed").register(registry);
+    FunctionCounter.builder("genorch.work.items", loop, l -> l.stats().skipped())
+        .description(description).tags("loop", name, "outcome", "skipped").register(registry);
+    Gauge.builder("genorch.work.due", loop, l -> l.stats().due() == null ? Double.NaN : l.stats().due())
+        .description("Items due for a background work loop, as its work last counted them").tag("loop", name)
+        .register(registry);
   }
 
   /** Recounts the backlog now and every {@link #BACKLOG_REFRESH}; a failed count keeps the last values. */

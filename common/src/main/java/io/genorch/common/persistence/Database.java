@@ -69,12 +69,22 @@ public final class Database implements AutoCloseable {
         .migrate();
   }
 
-  public Pool pool(Vertx vertx, int maxSize) {
+  /**
+   * A pool of {@code maxSize} connections; at most {@code maxWaitQueueSize} requests wait for one, and beyond that
+   * a request fails at once with {@link io.vertx.core.http.ConnectionPoolTooBusyException} instead of queueing in
+   * memory without bound.
+   */
+  public Pool pool(Vertx vertx, int maxSize, int maxWaitQueueSize) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize))
+        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueueSize))
         .connectingTo(connectOptions())
         .using(vertx)
         .build();
+  }
+
+  /** A pool whose wait queue has the default bound of {@code ORCH_PG_POOL_WAIT_QUEUE}. */
+  public Pool pool(Vertx vertx, int maxSize) {
+    return pool(vertx, maxSize, io.genorch.common.config.Settings.PG_POOL_WAIT_QUEUE.defaultValue());
   }
 
   public PgConnectOptions connectOptions() {

@@ -43,6 +43,11 @@ final class EmbeddedDatabase implements AutoCloseable {
           .setPGStartupWait(Duration.ofSeconds(60))
           // the service stops it itself, after Vert.x has closed: a hook of its own would race that close
           .setRegisterShutdownHook(false)
+          // the library's defaults suit throwaway test servers (it passes -F, fsync off, and turns synchronous
+          // commit off); this one keeps a deployment's data, so it is made durable against an OS crash or power loss
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on")
           .start();
       return new EmbeddedDatabase(postgres, dataDirectory);
     } catch (IOException e) {

@@ -10,10 +10,12 @@ import io.genorch.common.domain.Ids;
 import io.genorch.common.domain.Output;
 import io.genorch.common.domain.ResolvedBy;
 import io.genorch.common.statemachine.Change;
-import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.GenerationStateMachine;
+import io.genorch.common.statemachine.Schedule;
+import io.genorch.common.statemachine.Transition;
 import io.genorch.common.statemachine.Verdict;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
@@ -27,11 +29,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Generations in PostgreSQL. Every status change goes through {@link #apply}, which runs the proposal through
@@ -44,6 +52,7 @@ public final class GenerationStore {
   private final EventBus eventBus;
   private final Consumer<Generation> onAdvanced;
   private final Duration copyOutputsFor;
+  private final LifecycleSequencer sequencer;
 
   public GenerationStore(Pool pool, EventBus eventBus) {
     this(pool, eventBus, generation -> {});
@@ -63,6 +72,12 @@ public final class GenerationStore {
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
     this.copyOutputsFor = copyOutputsFor;
+    this.sequencer = new LifecycleSequencer(pool);
+  }
+
+  /** Positions committed lifecycle events for {@link #lifecycleEventsAfter}; started once per process. */
+  public LifecycleSequencer sequencer() {
+    return sequencer;
   }
 
   public Pool pool() {
@@ -94,6 +109,14 @@ public final class GenerationStore {
 
   /** Stores a new queued generation with its {@code accepted} timeline entry, honouring an Idempotency-Key. */
   public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey) {
+    return create(request, idempotencyKey, null);
+  }
+
+  /**
+   * The same, for a generation whose provider the service chose: {@code routed} (the model asked for, the route
+   * taken and the candidates considered) becomes a {@code routed} timeline entry after {@code accepted}.
+   */
+  public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed) {
     String id = Ids.generationId();
     return pool.<Created>withTransaction(conn -> insertGeneration(conn, id, request)
             .compose(generation -> idempotencyKey == null
@@ -101,6 +124,7 @@ public final class GenerationStore {
                 : claimKey(conn, idempotencyKey, id).map(generation))
             .compose(generation -> insertTimeline(conn, id, "accepted", new JsonObject()
                     .put("provider", generation.provider()).put("model", generation.model()))
+                .compose(v -> routed == null ? Future.<Void>succeededFuture() : insertTimeline(conn, id, "routed", routed))
                 .map(new Created(generation, false))))
         .recover(err -> err instanceof KeyTakenException
             ? replay(idempotencyKey)
@@ -213,18 +237,96 @@ public final class GenerationStore {
         }));
   }
 
-  /** Lifecycle events after {@code seq}, each as published plus its {@code seq}. */
+  /**
+   * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass runs first, so every
+   * event committed before this call is there; if the pass cannot run (another one hangs), what is positioned is
+   * still read: a later read gets the rest, after these.
+   */
   public Future<List<JsonObject>> lifecycleEventsAfter(long seq, int limit) {
-    return pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER).execute(Tuple.of(seq, limit)).map(rows -> {
-      List<JsonObject> events = new ArrayList<>();
-      rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
-      return events;
-    });
+    return sequencer.passBeforeRead().compose(v -> pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
+        .execute(Tuple.of(seq, limit)).map(rows -> {
+          List<JsonObject> events = new ArrayList<>();
+          rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
+          return events;
+        }));
   }
 
   /** Adds a timeline entry that changes nothing else (a retried submit, a check that learned nothing new). */
   public Future<Void> recordEvent(String id, String type, JsonObject detail) {
     return insertTimeline(pool, id, type, detail);
+  }
+
+  // Submission: the submitter's writes of the submit state (claim, sending, retry, release, abandoned work).
+
+  /**
+   * Claims a due, pending generation for sending and binds this attempt's callback token hash to it; the attempt
+   * number, or empty when it was not due or another instance took it.
+   */
+  public Future<Optional<Integer>> claimForSending(String id, byte[] tokenHash, Duration lease) {
+    return pool.preparedQuery(Sql.CLAIM_FOR_SENDING).execute(Tuple.of(id, Buffer.buffer(tokenHash), seconds(lease)))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger("submit_attempts")));
+  }
+
+  /** Claimed → sending, with the request's lease; false when the claim ran out meanwhile. */
+  public Future<Boolean> markSending(String id, Duration lease) {
+    return pool.preparedQuery(Sql.MARK_SENDING).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  }
+
+  /** Sending → pending, due again after {@code wait} (a transient failure). */
+  public Future<Void> retrySubmitLater(String id, Duration wait) {
+    return pool.preparedQuery(Sql.RETRY_SUBMIT_LATER).execute(Tuple.of(id, seconds(wait))).mapEmpty();
+  }
+
+  /** Claimed → pending, due again after {@code wait}, the claim not counted as an attempt (nothing was sent). */
+  public Future<Void> releaseSubmitClaim(String id, Duration wait) {
+    return pool.preparedQuery(Sql.RELEASE_SUBMIT_CLAIM).execute(Tuple.of(id, seconds(wait))).mapEmpty();
+  }
+
+  /** Up to {@code limit} claims of the given providers whose holder stopped before sending go back to pending. */
+  public Future<Void> returnAbandonedSubmitClaims(String[] providers, int limit) {
+    return pool.preparedQuery(Sql.RETURN_ABANDONED_SUBMIT_CLAIMS).execute(Tuple.of(providers, limit)).mapEmpty();
+  }
+
+  /** Takes an abandoned send to settle it, pushing its lease; false when it is not one (any more). */
+  public Future<Boolean> takeAbandonedSend(String id, Duration lease) {
+    return pool.preparedQuery(Sql.TAKE_ABANDONED_SEND).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  }
+
+  // Polling: the poller's claim of due checks and its schedule writes.
+
+  /** A generation the poller claimed; {@code checks} counts this one. */
+  public record ClaimedCheck(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt,
+      int checks) {}
+
+  /** Claims up to {@code limit} generations whose check is due, keeping other instances away for {@code lease}. */
+  public Future<List<ClaimedCheck>> claimDueChecks(int limit, Duration lease) {
+    return pool.preparedQuery(Sql.CLAIM_DUE_CHECKS).execute(Tuple.of(limit, seconds(lease))).map(rows -> {
+      List<ClaimedCheck> claimed = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        claimed.add(new ClaimedCheck(row.getString("id"), row.getString("provider"), row.getString("provider_task_id"),
+            instantOrNull(row.getOffsetDateTime("submitted_at")), instantOrNull(row.getOffsetDateTime("deadline_at")),
+            row.getInteger("poll_attempts")));
+      }
+      return claimed;
+    });
+  }
+
+  /** Returns a claimed generation unchecked: due again at {@code at}, the claim not counted as a check. */
+  public Future<Void> handBackCheck(String id, Instant at) {
+    return pool.preparedQuery(Sql.HAND_BACK_CHECK).execute(Tuple.of(id, at.atOffset(ZoneOffset.UTC))).mapEmpty();
+  }
+
+  /** A check that learned nothing: due again at {@code next}, with a {@code polled} timeline entry. */
+  public Future<Void> polledLater(String id, Instant next, JsonObject detail) {
+    return pool.preparedQuery(Sql.POLLED_LATER).execute(Tuple.of(id, next.atOffset(ZoneOffset.UTC), detail)).mapEmpty();
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toMillis() / 1000.0;
+  }
+
+  private static Instant instantOrNull(OffsetDateTime value) {
+    return value == null ? null : value.toInstant();
   }
 
   public Future<Void> ping() {
@@ -236,95 +338,205 @@ public final class GenerationStore {
    * {@link java.util.NoSuchElementException} when the generation does not exist.
    */
   public Future<Applied> apply(String id, Change change) {
-    return pool.<Applied>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_UPDATE)
+    return pool.<Applied>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_TRANSITION)
             .execute(Tuple.of(id))
             .compose(rows -> {
-              Generation before = firstGeneration(rows).orElseThrow();
-              return conn.preparedQuery(Sql.SELECT_SCHEDULE).execute(Tuple.of(id))
-                  .compose(schedule -> applyLocked(conn, before, schedule.iterator().next(), change));
+              if (rows.size() == 0) {
+                throw new NoSuchElementException("no generation " + id);
+              }
+              Row row = rows.iterator().next();
+              Generation before = toGeneration(row);
+              Transition transition = GenerationStateMachine.transition(
+                  before, toSchedule(row), change, Instant.now().truncatedTo(ChronoUnit.MICROS));
+              return write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event));
             }))
-        .onSuccess(applied -> {
-          if (applied.event() != null) {
-            eventBus.publish(Addresses.EVENTS, applied.event().toJson());
-            onAdvanced.accept(applied.after());
-          }
-        });
+        .onSuccess(this::published);
   }
 
-  private Future<Applied> applyLocked(SqlConnection conn, Generation before, Row schedule, Change change) {
-    Verdict verdict = GenerationStateMachine.decide(before.status(), change.proposed());
-    String causeType = GenerationStateMachine.causeEventType(change.source(), verdict);
-    JsonObject causeDetail = change.detail().copy()
-        .put("verdict", verdict.name().toLowerCase())
-        .put("reportedStatus", change.proposed().wire());
-    Future<Void> cause = causeType == null
-        ? Future.succeededFuture()
-        : insertTimeline(conn, before.id(), causeType, causeDetail);
-    if (verdict == Verdict.DUPLICATE || verdict == Verdict.REJECT) {
-      return cause.map(v -> new Applied(verdict, before, before, null));
+  /** After commit: the lifecycle event of a transition that advanced is positioned, published and told. */
+  private void published(Applied applied) {
+    if (applied != null && applied.event() != null) {
+      sequencer.wake();
+      eventBus.publish(Addresses.EVENTS, applied.event().toJson());
+      onAdvanced.accept(applied.after());
     }
-    Instant now = Instant.now();
-    boolean advance = verdict == Verdict.ADVANCE;
-    GenerationStatus status = advance ? change.proposed() : before.status();
-    boolean terminal = status.isTerminal();
-    Integer progress = newProgress(before, change, status);
-    List<Output> outputs = terminal && status == GenerationStatus.SUCCEEDED ? change.outputs() : before.outputs();
-    GenerationError error = terminal && status != GenerationStatus.SUCCEEDED ? change.error() : before.error();
-    ResolvedBy resolvedBy = advance && terminal ? GenerationStateMachine.resolvedBy(change.source()) : before.resolvedBy();
-    String taskId = before.providerTaskId() != null ? before.providerTaskId() : change.providerTaskId();
-    Instant submittedAt = before.submittedAt() == null && status != GenerationStatus.QUEUED ? now : before.submittedAt();
-    Instant completedAt = advance && terminal ? now : before.completedAt();
-    OffsetDateTime storedCheck = schedule.getOffsetDateTime("next_check_at");
-    // the submitter and the poller set the schedule; a webhook only fills in one that is missing (it beat the
-    // submit answer), so callbacks never push the safety-net check away
-    boolean keepStored = change.source() == Source.WEBHOOK && storedCheck != null;
-    OffsetDateTime nextCheck = terminal ? null
-        : keepStored || change.nextCheckAt() == null ? storedCheck : utc(change.nextCheckAt());
-    OffsetDateTime deadline = schedule.getOffsetDateTime("deadline_at") != null
-        ? schedule.getOffsetDateTime("deadline_at") : utc(change.deadlineAt());
-    String submitState = status != GenerationStatus.QUEUED ? "done" : schedule.getString("submit_state");
-    OffsetDateTime nextSubmit = status != GenerationStatus.QUEUED ? null : schedule.getOffsetDateTime("next_submit_at");
+  }
 
+  // Webhooks: a stored delivery is applied and marked processed in one transaction.
+
+  /** A stored webhook delivery, as far as settling it goes. */
+  public record WebhookDelivery(long id, String generationId, byte[] bodySha256) {}
+
+  /** What a webhook delivery does, decided once its generation is locked. */
+  public sealed interface WebhookDecision {
+
+    /** Runs {@code change} through the state machine; {@code outcome} names what that made of the delivery. */
+    record Apply(Change change, Function<Verdict, String> outcome) implements WebhookDecision {}
+
+    /** Changes no state: a timeline entry ({@code type}, {@code detail}) and the delivery's {@code outcome}. */
+    record Record(String type, JsonObject detail, String outcome) implements WebhookDecision {}
+  }
+
+  /** @param applied what the state machine did, or null when the decision only recorded */
+  public record WebhookSettled(String outcome, Applied applied) {}
+
+  /**
+   * Settles a stored webhook delivery in one transaction: locks its generation, finds an identical earlier delivery
+   * that was applied (its id, or null, is given to {@code decide} with the generation), then stores what
+   * {@code decide} chose (a transition through {@link GenerationStateMachine}, or a timeline entry) and marks the
+   * delivery processed with its outcome. Committing both together means a delivery is never marked without its
+   * effect nor left unmarked after it. Fails with {@link NoSuchElementException} when the generation does not
+   * exist.
+   */
+  public Future<WebhookSettled> settleWebhook(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {
+    return pool.<WebhookSettled>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_WEBHOOK)
+            .execute(Tuple.of(delivery.generationId(), Buffer.buffer(delivery.bodySha256()), delivery.id()))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                throw new NoSuchElementException("no generation " + delivery.generationId());
+              }
+              return settleLocked(conn, delivery, rows.iterator().next(), decide);
+            }))
+        .onSuccess(settled -> published(settled.applied()));
+  }
+
+  /** One delivery for {@link #settleWebhooks}: what it is and how to decide once its generation is locked. */
+  public record WebhookSettlement(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {}
+
+  /**
+   * Settles deliveries of different generations as {@link #settleWebhook} does each, in one transaction: one
+   * statement locks every generation (in id order, so two such batches never deadlock) and finds each delivery's
+   * applied twin, the writes of all of them are sent together, and one commit covers them. When that transaction
+   * fails (a generation gone, a deadlock with another writer, a bad row), each delivery is settled on its own, so
+   * one failure never loses the others. Answers one future per settlement, in the order given.
+   *
+   * @throws IllegalArgumentException when two settlements are of one generation (their order would matter)
+   */
+  public List<Future<WebhookSettled>> settleWebhooks(List<WebhookSettlement> settlements) {
+    if (settlements.size() == 1) {
+      WebhookSettlement only = settlements.get(0);
+      return List.of(settleWebhook(only.delivery(), only.decide()));
+    }
+    int n = settlements.size();
+    String[] generationIds = new String[n];
+    Buffer[] shas = new Buffer[n];
+    Long[] deliveryIds = new Long[n];
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      WebhookDelivery d = settlements.get(i).delivery();
+      if (index.put(d.generationId(), i) != null) {
+        throw new IllegalArgumentException("two deliveries of " + d.generationId() + " in one batch");
+      }
+      generationIds[i] = d.generationId();
+      shas[i] = Buffer.buffer(d.bodySha256());
+      deliveryIds[i] = d.id();
+    }
+    Future<List<WebhookSettled>> together = pool.withTransaction(conn -> conn
+        .preparedQuery(Sql.SELECT_GENERATIONS_FOR_WEBHOOKS)
+        .execute(Tuple.of(generationIds, shas, deliveryIds))
+        .compose(rows -> {
+          if (rows.size() != n) {
+            throw new NoSuchElementException((n - rows.size()) + " of " + n + " generations not found");
+          }
+          Row[] locked = new Row[n];
+          rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
+          List<Future<WebhookSettled>> each = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            each.add(settleLocked(conn, settlements.get(i).delivery(), locked[i], settlements.get(i).decide()));
+          }
+          return Future.all(each).map(all -> each.stream().map(Future::result).toList());
+        }));
+    List<Promise<WebhookSettled>> answers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      answers.add(Promise.promise());
+    }
+    together.onComplete(ar -> {
+      for (int i = 0; i < n; i++) {
+        if (ar.succeeded()) {
+          published(ar.result().get(i).applied());
+          answers.get(i).complete(ar.result().get(i));
+        } else {
+          WebhookSettlement one = settlements.get(i);
+          settleWebhook(one.delivery(), one.decide()).onComplete(answers.get(i));
+        }
+      }
+    });
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  /** The writes of one delivery whose generation {@code row} this transaction has locked (not awaited one by one). */
+  private Future<WebhookSettled> settleLocked(SqlConnection conn, WebhookDelivery delivery, Row row,
+      BiFunction<Generation, Long, WebhookDecision> decide) {
+    Generation before = toGeneration(row);
+    WebhookDecision decision;
+    try {
+      decision = decide.apply(before, row.getLong("twin_id"));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (decision instanceof WebhookDecision.Record record) {
+      return conn.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
+          .execute(Tuple.of(delivery.id(), record.outcome(), null, record.type(), record.detail()))
+          .map(new WebhookSettled(record.outcome(), null));
+    }
+    WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
+    Transition transition = GenerationStateMachine.transition(
+        before, toSchedule(row), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+    String outcome = apply.outcome().apply(transition.verdict());
+    // both statements are sent at once (the connection pipelines them); the commit waits for both
+    Future<LifecycleEvent> written = write(conn, transition);
+    Future<?> settled = conn.preparedQuery(Sql.SETTLE_WEBHOOK_DELIVERY).execute(Tuple.of(delivery.id(), outcome, null));
+    return Future.all(written, settled).map(v -> new WebhookSettled(outcome,
+        new Applied(transition.verdict(), before, transition.after(), written.result())));
+  }
+
+  /**
+   * A timeline entry about a webhook delivery that changes no state (e.g. {@code webhook_rejected} for a task the
+   * provider does not know), written with the delivery's outcome ({@code error}: why, for operators) in one statement.
+   */
+  public Future<Void> recordWebhookEntry(long deliveryId, String type, JsonObject detail, String outcome, String error) {
+    return pool.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
+        .execute(Tuple.of(deliveryId, outcome, error, type, detail))
+        .mapEmpty();
+  }
+
+  /**
+   * Stores a transition the state machine decided, in one statement (lifecycle events are inserted without a
+   * position: {@link LifecycleSequencer} gives them one once committed); answers the lifecycle event, or null.
+   */
+  private Future<LifecycleEvent> write(SqlConnection conn, Transition t) {
+    Generation after = t.after();
+    Schedule schedule = t.schedule();
+    LifecycleEvent event = t.lifecycleEvent() ? LifecycleEvent.of(after) : null;
+    JsonArray timeline = new JsonArray();
+    t.timeline().forEach(e -> timeline.add(new JsonObject().put("type", e.type()).put("detail", e.detail())));
     Tuple params = Tuple.tuple()
-        .addString(before.id())
-        .addString(status.wire())
-        .addString(taskId)
-        .addInteger(progress)
-        .addValue(outputsJson(outputs))
-        .addValue(error == null ? null : error.toJson())
-        .addString(resolvedBy == null ? null : resolvedBy.wire())
-        .addOffsetDateTime(utc(submittedAt))
-        .addOffsetDateTime(utc(completedAt))
-        .addOffsetDateTime(utc(now))
-        .addOffsetDateTime(nextCheck)
-        .addOffsetDateTime(deadline)
-        .addString(submitState)
-        .addOffsetDateTime(nextSubmit);
-    return cause
-        .compose(v -> conn.preparedQuery(Sql.UPDATE_GENERATION).execute(params))
-        .map(rows -> toGeneration(rows.iterator().next()))
-        .compose(after -> {
-          if (!advance) {
-            return Future.succeededFuture(new Applied(verdict, before, after, null));
-          }
-          LifecycleEvent event = LifecycleEvent.of(after);
-          JsonObject statusDetail = new JsonObject().put("resolvedBy", after.resolvedBy() == null ? null : after.resolvedBy().wire());
-          if (after.providerTaskId() != null) {
-            statusDetail.put("providerTaskId", after.providerTaskId());
-          }
-          if (after.error() != null && terminal) {
-            statusDetail.put("error", after.error().toJson());
-          }
-          return insertTimeline(conn, after.id(), GenerationStateMachine.statusEventType(status), statusDetail)
-              .compose(v -> conn.preparedQuery(Sql.INSERT_LIFECYCLE_EVENT).execute(Tuple.of(
-                  event.id(), event.type(), after.id(), utc(event.occurredAt()), event.toJson())))
-              .compose(v -> terminal && after.callbackUrl() != null
-                  ? conn.preparedQuery(Sql.INSERT_CLIENT_CALLBACK).execute(Tuple.of(event.id(), after.id(), after.callbackUrl()))
-                      .<Void>mapEmpty()
-                  : Future.<Void>succeededFuture())
-              .compose(v -> status == GenerationStatus.SUCCEEDED ? scheduleOutputCopies(conn, after.id()) : Future.<Void>succeededFuture())
-              .map(v -> new Applied(verdict, before, after, event));
-        });
+        .addString(after.id())
+        .addString(after.status().wire())
+        .addString(after.providerTaskId())
+        .addInteger(after.progress())
+        .addValue(outputsJson(after.outputs()))
+        .addValue(after.error() == null ? null : after.error().toJson())
+        .addString(after.resolvedBy() == null ? null : after.resolvedBy().wire())
+        .addOffsetDateTime(utc(after.submittedAt()))
+        .addOffsetDateTime(utc(after.completedAt()))
+        .addOffsetDateTime(utc(after.updatedAt()))
+        .addOffsetDateTime(utc(schedule.nextCheckAt()))
+        .addOffsetDateTime(utc(schedule.deadlineAt()))
+        .addString(schedule.submitState())
+        .addOffsetDateTime(utc(schedule.nextSubmitAt()))
+        .addBoolean(t.updatesGeneration())
+        .addValue(timeline)
+        .addString(event == null ? null : event.id())
+        .addString(event == null ? null : event.type())
+        .addOffsetDateTime(event == null ? null : utc(event.occurredAt()))
+        .addValue(event == null ? null : event.toJson())
+        .addString(t.clientCallback() ? after.callbackUrl() : null);
+    Future<LifecycleEvent> written = conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
+    // outputs kept: a generation that just succeeded gets its copies scheduled in the same transaction
+    return t.lifecycleEvent() && after.status() == GenerationStatus.SUCCEEDED
+        ? written.compose(e -> scheduleOutputCopies(conn, after.id()).map(e))
+        : written;
   }
 
   /** Outputs kept: the copies of a generation that just succeeded, scheduled in its transaction (one statement). */
@@ -361,7 +573,7 @@ public final class GenerationStore {
 
   private Future<Generation> changeOutput(String id, int index, java.util.function.UnaryOperator<Output> change,
       String timelineType, JsonObject detail, boolean announceAllStored) {
-    return pool.<OutputChange>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_UPDATE)
+    return pool.<OutputChange>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_TRANSITION)
             .execute(Tuple.of(id))
             .compose(rows -> {
               Generation before = firstGeneration(rows).orElseThrow();
@@ -384,20 +596,17 @@ public final class GenerationStore {
             }))
         .map(result -> {
           if (result.event() != null) {
+            sequencer.wake();
             eventBus.publish(Addresses.EVENTS, result.event().toJson());
           }
           return result.after();
         });
   }
 
-  private static Integer newProgress(Generation before, Change change, GenerationStatus status) {
-    if (status == GenerationStatus.SUCCEEDED) {
-      return 100;
-    }
-    if (change.progress() == null) {
-      return before.progress();
-    }
-    return before.progress() == null ? change.progress() : Math.max(before.progress(), change.progress());
+  private static Schedule toSchedule(Row row) {
+    return new Schedule(
+        instant(row, "next_check_at"), instant(row, "deadline_at"), row.getString("submit_state"),
+        instant(row, "next_submit_at"));
   }
 
   private static Future<Void> insertTimeline(io.vertx.sqlclient.SqlClient client, String id, String type, JsonObject detail) {

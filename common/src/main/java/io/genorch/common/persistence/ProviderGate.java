@@ -3,6 +3,8 @@ package io.genorch.common.persistence;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,11 +14,18 @@ import java.util.function.ToIntFunction;
 
 /**
  * Admission to a provider's API: at most ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT requests at once in this instance,
- * and at most ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM a minute across every instance sharing the database (submit and status
- * calls together). A caller that is refused does not wait here: it keeps its work due and asks again later, so a
- * waiting generation stays in the database, not in memory.
+ * and at most ORCH_PROVIDER_&lt;ID&gt;_MAX_RPM in any 60 seconds across every instance sharing the database (submit
+ * and status calls together). The fleet-wide budget is a sliding window kept as one row per request a minute
+ * ({@link Sql#TAKE_PERMIT_SLOT}): a permit is one statement that reuses a slot idle for over 60 s (or adds one, up
+ * to the budget), so the budget holds across any boundary, concurrent permits update different rows, and a refusal
+ * writes nothing. A caller that
+ * is refused does not wait here: it keeps its work due and asks again later, so a waiting generation stays in the
+ * database, not in memory.
  */
 public final class ProviderGate {
+
+  /** How often one request asks again after another took the slot it was adding (a burst on new slots). */
+  private static final int MAX_SLOT_RACES = 64;
 
   private final Pool pool;
   private final ToIntFunction<String> maxRpm;
@@ -48,22 +57,39 @@ public final class ProviderGate {
 
   /** A permit, or empty when the provider's in-flight or per-minute budget is used up for now. */
   public Future<Optional<Permit>> tryAcquire(String provider) {
+    return tryAcquire(provider, null);
+  }
+
+  /** As {@link #tryAcquire(String)}, with the window measured at {@code at} instead of the database's clock. */
+  Future<Optional<Permit>> tryAcquire(String provider, Instant at) {
     AtomicInteger counter = counter(provider);
     if (counter.incrementAndGet() > maxInFlight.applyAsInt(provider)) {
       counter.decrementAndGet();
       return Future.succeededFuture(Optional.empty());
     }
     Permit permit = new Permit(provider);
-    return pool.preparedQuery(Sql.TAKE_RATE_PERMIT)
-        .execute(Tuple.of(provider, maxRpm.applyAsInt(provider)))
-        .map(rows -> {
-          if (rows.size() == 1) {
+    return takeSlot(provider, maxRpm.applyAsInt(provider), at, MAX_SLOT_RACES)
+        .map(granted -> {
+          if (granted) {
             return Optional.of(permit);
           }
           permit.release();
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
+  }
+
+  /** True when a slot was taken; asks again, a bounded number of times, after losing a race to add a slot. */
+  private Future<Boolean> takeSlot(String provider, int budget, Instant at, int racesLeft) {
+    return pool.preparedQuery(Sql.TAKE_PERMIT_SLOT)
+        .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(false);
+          }
+          boolean granted = rows.iterator().next().getBoolean("granted");
+          return granted || racesLeft == 0 ? Future.succeededFuture(granted) : takeSlot(provider, budget, at, racesLeft - 1);
+        });
   }
 
   /**
@@ -89,11 +115,6 @@ public final class ProviderGate {
 
   public int inFlight(String provider) {
     return counter(provider).get();
-  }
-
-  /** Drops old per-minute counters; called now and then by a background timer. */
-  public Future<Void> prune() {
-    return pool.query(Sql.PRUNE_RATE_WINDOWS).execute().mapEmpty();
   }
 
   private AtomicInteger counter(String provider) {

@@ -1,7 +1,7 @@
 package io.genorch.common.persistence;
 
 /** Every SQL statement of the common module, parameterised; nothing here is ever built from input. */
-final class Sql {
+public final class Sql {
 
   private Sql() {}
 
@@ -25,7 +25,10 @@ final class Sql {
 
   static final String SELECT_GENERATION = "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = $1";
 
-  static final String SELECT_GENERATION_FOR_UPDATE = SELECT_GENERATION + " FOR UPDATE";
+  /** A transition's one read: the row, locked, with its schedule. */
+  static final String SELECT_GENERATION_FOR_TRANSITION =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at"
+          + " FROM generations WHERE id = $1 FOR UPDATE";
 
   static final String SELECT_GENERATION_BY_TOKEN =
       "SELECT " + GENERATION_COLUMNS + " FROM generations"
@@ -35,14 +38,24 @@ final class Sql {
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";
   static final String LIST_ORDER = " ORDER BY id DESC LIMIT ";
 
-  static final String UPDATE_GENERATION =
-      "UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5, error = $6,"
-          + " resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
-          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1"
-          + " RETURNING " + GENERATION_COLUMNS;
-
-  static final String SELECT_SCHEDULE =
-      "SELECT next_check_at, deadline_at, submit_state, next_submit_at FROM generations WHERE id = $1";
+  /**
+   * Every write of one transition in one statement: the row update (only when $15), the timeline entries in the
+   * order given ($16, a JSON array of {type, detail}), the lifecycle event (when $17 names one) and the client
+   * callback queued for it (when $21 is a URL). The callback's reference to the event is checked at the end of the
+   * statement, when the event is there.
+   */
+  static final String WRITE_TRANSITION =
+      "WITH updated AS (UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5,"
+          + " error = $6, resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
+          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1 AND $15::boolean),"
+          + " timeline AS (INSERT INTO generation_events (generation_id, type, detail)"
+          + "   SELECT $1, t.entry->>'type', (t.entry->'detail')::jsonb"
+          + "   FROM json_array_elements($16::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n),"
+          + " lifecycle AS (INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload)"
+          + "   SELECT $17::text, $18::text, $1, $19::timestamptz, $20::json WHERE $17::text IS NOT NULL RETURNING id),"
+          + " callback AS (INSERT INTO client_callbacks (event_id, generation_id, url)"
+          + "   SELECT id, $1, $21::text FROM lifecycle WHERE $21::text IS NOT NULL)"
+          + " SELECT 1";
 
   static final String INSERT_TIMELINE_EVENT =
       "INSERT INTO generation_events (generation_id, type, detail) VALUES ($1, $2, $3)";
@@ -50,14 +63,40 @@ final class Sql {
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
 
-  /** The seq comes from the one-row counter, locked until commit, so seq order is commit order (V4). */
-  static final String INSERT_LIFECYCLE_EVENT =
-      "WITH next AS (UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq)"
-          + " INSERT INTO lifecycle_events (seq, id, type, generation_id, occurred_at, payload)"
-          + " SELECT last_seq, $1, $2, $3, $4, $5 FROM next";
+  /** One sequencer pass at a time, fleet-wide; held until the pass commits. */
+  static final String TRY_LOCK_SEQUENCER =
+      "SELECT pg_try_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0)) AS locked";
 
-  static final String INSERT_CLIENT_CALLBACK =
-      "INSERT INTO client_callbacks (event_id, generation_id, url) VALUES ($1, $2, $3)";
+  static final String LOCK_SEQUENCER =
+      "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))) l";
+
+  /** A reader's pass waits this long for another pass before it reads what is already positioned. */
+  static final String SEQUENCER_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
+
+  /**
+   * Positions up to $1 committed events after the highest seq, in the order of their transactions (a generation's
+   * transitions take its row lock in turn, so theirs rise in order). Runs in its own statement after the lock, so
+   * its snapshot sees the previous pass. An event whose tx is at or past this snapshot's xmax cannot be from this
+   * cluster (such a transaction's rows would be invisible): it was restored from another cluster's dump and
+   * happened before everything written here, so it goes first. Answers how many it positioned and how old the
+   * oldest of them was (the visibility lag).
+   */
+  static final String SEQUENCE_LIFECYCLE_EVENTS =
+      "WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS xmax),"
+          + " last AS (SELECT coalesce(max(seq), 0) AS seq FROM lifecycle_events WHERE seq IS NOT NULL),"
+          + " pending AS (SELECT e.id, row_number() OVER (ORDER BY e.tx >= h.xmax DESC, e.tx, e.id) AS n"
+          + "   FROM lifecycle_events e, horizon h WHERE e.seq IS NULL"
+          + "   ORDER BY e.tx >= h.xmax DESC, e.tx, e.id LIMIT $1),"
+          + " positioned AS (UPDATE lifecycle_events e SET seq = last.seq + pending.n FROM pending, last"
+          + "   WHERE e.id = pending.id RETURNING e.occurred_at)"
+          + " SELECT count(*) AS positioned,"
+          + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM positioned";
+
+  /** How long the oldest committed event without a position has waited (0 when none waits). */
+  static final String OLDEST_UNSEQUENCED_AGE =
+      "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
+          + " FROM lifecycle_events WHERE seq IS NULL";
 
   /**
    * Outputs kept (V10): one copy to make per output of the generation just updated to succeeded, in the same
@@ -70,25 +109,81 @@ final class Sql {
           + " FROM generations g, jsonb_array_elements(g.outputs) WITH ORDINALITY AS o(value, ord)"
           + " WHERE g.id = $1 AND o.value->>'sourceUrl' IS NOT NULL ON CONFLICT DO NOTHING";
 
+  /** A lifecycle event outside a transition (generation.outputs_stored); positioned after commit (V9). */
+  static final String INSERT_LIFECYCLE_EVENT =
+      "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
+
   static final String UPDATE_OUTPUTS =
       "UPDATE generations SET outputs = $2, updated_at = $3 WHERE id = $1 RETURNING " + GENERATION_COLUMNS;
 
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
+  // Webhooks (GenerationStore.settleWebhook, recordWebhookEntry): a stored delivery is settled in the transaction that
+  // applies it, so applying and marking it processed commit together.
+
+  /** What a settled delivery's {@code outcome} can say when it settled its generation's state (a twin counts). */
+  static final String APPLIED_WEBHOOK_OUTCOMES = "'advanced', 'stayed', 'duplicate', 'rejected'";
+
+  /**
+   * A webhook delivery's one read: the generation row ($1), locked, with its schedule, and the first identical
+   * earlier delivery ($2 the body's SHA-256, $3 this delivery) that was applied, in the same round trip. The lookup
+   * reads the statement's snapshot: a twin another instance commits meanwhile can be missed, and then the state
+   * machine makes the repeat a duplicate. One given up, unreadable or not confirmed settled nothing, so a
+   * redelivery of the same body gets its own chance.
+   */
+  static final String SELECT_GENERATION_FOR_WEBHOOK =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = $1 AND t.body_sha256 = $2 AND t.id <> $3"
+          + " AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ") ORDER BY t.id LIMIT 1)"
+          + " AS twin_id FROM generations WHERE id = $1 FOR UPDATE";
+
+  /**
+   * The same for several deliveries ($1 generation ids, $2 body hashes, $3 delivery ids, one per generation): every
+   * generation locked in id order, so two batches locking overlapping rows never wait for each other in a cycle.
+   */
+  static final String SELECT_GENERATIONS_FOR_WEBHOOKS =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = r.generation_id AND t.body_sha256 = r.sha"
+          + " AND t.id <> r.delivery_id AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ")"
+          + " ORDER BY t.id LIMIT 1) AS twin_id"
+          + " FROM generations g JOIN unnest($1::text[], $2::bytea[], $3::bigint[]) AS r(generation_id, sha, delivery_id)"
+          + " ON g.id = r.generation_id ORDER BY g.id FOR UPDATE OF g";
+
+  /** Marks delivery $1 processed with outcome $2 and error $3 (a delivery already processed is left as it is). */
+  static final String SETTLE_WEBHOOK_DELIVERY =
+      "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL";
+
+  /** A timeline entry ($4 type, $5 detail) about delivery $1, which is marked processed with it ($2, $3). */
+  static final String RECORD_WEBHOOK_ENTRY =
+      "WITH settled AS (UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
+          + " WHERE id = $1 AND processed_at IS NULL)"
+          + " INSERT INTO generation_events (generation_id, type, detail)"
+          + " SELECT generation_id, $4, $5 FROM webhook_deliveries WHERE id = $1";
+
   static final String PING = "SELECT 1";
 
   /**
-   * Takes one request from a provider's budget for the current minute, fleet-wide: the row for (provider, minute)
-   * counts requests; the update only happens while under the limit, so an empty result means "wait".
+   * Takes one request from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's clock): the
+   * longest-idle slot below $2 last used more than 60 s before, or, when none is free and fewer than $2 exist, a
+   * new one, so a provider has only as many slots as its busiest minute needed. SKIP LOCKED lets concurrent
+   * requests take different slots. No row returned means "wait", and then nothing was locked or written; a row with
+   * granted false means another request added the same new slot at the same moment: ask again.
    */
-  static final String TAKE_RATE_PERMIT =
-      "INSERT INTO provider_rate_windows AS w (provider, window_start, used) VALUES ($1, date_trunc('minute', now()), 1)"
-          + " ON CONFLICT (provider, window_start) DO UPDATE SET used = w.used + 1 WHERE w.used < $2"
-          + " RETURNING used";
-
-  static final String PRUNE_RATE_WINDOWS =
-      "DELETE FROM provider_rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 hour'";
+  static final String TAKE_PERMIT_SLOT =
+      "WITH free AS (SELECT slot FROM provider_permit_slots"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " ORDER BY used_at LIMIT 1 FOR UPDATE SKIP LOCKED),"
+          + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
+          + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+          + " candidate AS (SELECT coalesce(max(slot) + 1, 0) AS slot FROM provider_permit_slots WHERE provider = $1"
+          + " HAVING NOT EXISTS (SELECT 1 FROM free) AND coalesce(max(slot) + 1, 0) < $2),"
+          + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
+          + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
+          + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
+          + " SELECT slot, true AS granted FROM taken UNION ALL SELECT slot, true FROM added"
+          + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)";
 
   /**
    * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the
@@ -100,4 +195,159 @@ final class Sql {
           + " (SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()) AS deliveries_due,"
           + " (SELECT count(*) FROM client_callbacks WHERE delivered_at IS NULL AND gave_up_at IS NULL"
           + " AND next_attempt_at <= now()) AS callbacks_due";
+
+  // Retention (RetentionJob): each statement deletes at most $2 rows older than $1 seconds, found through an index on
+  // their age (V8); rows another transaction holds are skipped, so instances running the job at once share it.
+
+  /** Only processed deliveries: one still due for processing is pending work, whatever its age. */
+  static final String DELETE_OLD_WEBHOOK_DELIVERIES =
+      "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+          + " WHERE received_at < now() - make_interval(secs => $1) AND processed_at IS NOT NULL"
+          + " LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  static final String DELETE_OLD_IDEMPOTENCY_KEYS =
+      "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key FROM idempotency_keys"
+          + " WHERE created_at < now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  /** A settled callback row goes with its event (the timeline keeps the attempts); a pending one is left alone. */
+  static final String DELETE_OLD_SETTLED_CALLBACKS =
+      "DELETE FROM client_callbacks WHERE event_id IN (SELECT event_id FROM client_callbacks"
+          + " WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < now() - make_interval(secs => $1)"
+          + " LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+  /** An event a callback row still references (a callback not yet settled) stays: the sender reads its payload. */
+  static final String DELETE_OLD_LIFECYCLE_EVENTS =
+      "DELETE FROM lifecycle_events WHERE id IN (SELECT e.id FROM lifecycle_events e"
+          + " WHERE e.occurred_at < now() - make_interval(secs => $1)"
+          + " AND NOT EXISTS (SELECT 1 FROM client_callbacks c WHERE c.event_id = e.id)"
+          + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)";
+
+  // provider circuits (ProviderHealth): one row per provider, every decision one statement over it
+
+  static final String CIRCUIT_SUCCESS =
+      "INSERT INTO provider_health (provider) VALUES ($1) ON CONFLICT (provider) DO UPDATE SET state = 'closed',"
+          + " consecutive_failures = 0, opened_at = NULL, probe_at = NULL, updated_at = now()"
+          + " WHERE provider_health.state <> 'closed' OR provider_health.consecutive_failures <> 0";
+
+  /** $2: failures in a row that open it. A failed probe opens it again at once; an open one keeps its opened_at. */
+  static final String CIRCUIT_FAILURE =
+      "INSERT INTO provider_health AS h (provider, state, consecutive_failures, opened_at)"
+          + " VALUES ($1, CASE WHEN $2 <= 1 THEN 'open' ELSE 'closed' END, 1, CASE WHEN $2 <= 1 THEN now() END)"
+          + " ON CONFLICT (provider) DO UPDATE SET"
+          + " consecutive_failures = h.consecutive_failures + 1,"
+          + " state = CASE WHEN h.state = 'half_open' OR h.consecutive_failures + 1 >= $2 THEN 'open' ELSE h.state END,"
+          + " opened_at = CASE WHEN h.state = 'half_open' OR (h.state = 'closed' AND h.consecutive_failures + 1 >= $2)"
+          + " THEN now() ELSE h.opened_at END,"
+          + " probe_at = NULL, updated_at = now()"
+          + " RETURNING state";
+
+  /**
+   * Whether a request may go to the provider now ($2: seconds an open circuit waits). Closed (or no row): yes. Open
+   * for long enough, or half-open with a probe older than that (its sender is gone): this caller takes the one probe,
+   * the row moving to half_open under its row lock, so of concurrent callers exactly one gets it. The outer SELECT
+   * sees the row as it was before the UPDATE.
+   */
+  static final String CIRCUIT_ALLOW =
+      "WITH probe AS (UPDATE provider_health SET state = 'half_open', probe_at = now(), updated_at = now()"
+          + " WHERE provider = $1 AND ((state = 'open' AND opened_at <= now() - make_interval(secs => $2))"
+          + " OR (state = 'half_open' AND probe_at <= now() - make_interval(secs => $2))) RETURNING provider)"
+          + " SELECT EXISTS (SELECT 1 FROM probe) AS probe,"
+          + " (SELECT state FROM provider_health WHERE provider = $1) AS state";
+
+  /** $1: seconds an open circuit waits; {@code wait_over}: a probe may be taken now. */
+  static final String CIRCUIT_STATES =
+      "SELECT provider, state, consecutive_failures, opened_at, probe_at,"
+          + " (state = 'open' AND opened_at <= now() - make_interval(secs => $1))"
+          + " OR (state = 'half_open' AND probe_at <= now() - make_interval(secs => $1)) AS wait_over"
+          + " FROM provider_health";
+
+  // Submission (GenerationStore, submission block): the submitter's writes of the submit state. Public so the
+  // orchestrator's query plan test can explain them.
+
+  /**
+   * Takes one generation for this instance and records the token hash of this attempt's callback URL ($2) next to
+   * those of earlier attempts, which stay valid: a failed attempt may still have created a job that calls back. Only
+   * one caller can win: the row must still be queued, pending and due. 'claimed' is not on the wire yet: if the
+   * holder stops now, the claim goes back to pending when its lease (the new next_submit_at) runs out
+   * ({@link #RETURN_ABANDONED_SUBMIT_CLAIMS}).
+   */
+  public static final String CLAIM_FOR_SENDING =
+      "WITH claimed AS (UPDATE generations SET submit_state = 'claimed', submit_attempts = submit_attempts + 1,"
+          + " next_submit_at = now() + make_interval(secs => $3)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
+          + " RETURNING id, submit_attempts),"
+          + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
+          + " SELECT $2, id, submit_attempts FROM claimed)"
+          + " SELECT submit_attempts FROM claimed";
+
+  /**
+   * With a permit in hand, just before the request is written: from here on the provider may get it, so a stop
+   * leaves it to be settled as ambiguous. The new next_submit_at is the lease of the request in flight.
+   */
+  public static final String MARK_SENDING =
+      "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
+
+  /** After a transient failure: wait for the next attempt. */
+  public static final String RETRY_SUBMIT_LATER =
+      "UPDATE generations SET submit_state = 'pending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending'";
+
+  /**
+   * Claims whose holder stopped before sending: nothing was sent, so they are due again at once and the claim is
+   * not counted as an attempt.
+   */
+  public static final String RETURN_ABANDONED_SUBMIT_CLAIMS =
+      "UPDATE generations SET submit_state = 'pending', submit_attempts = greatest(submit_attempts - 1, 0)"
+          + " WHERE id IN (SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'claimed'"
+          + " AND next_submit_at <= now() AND provider = ANY($1) LIMIT $2 FOR UPDATE SKIP LOCKED)"
+          + " AND status = 'queued' AND submit_state = 'claimed' AND next_submit_at <= now()";
+
+  /**
+   * Takes one abandoned send to settle it, by pushing its lease: it stays 'sending' until the state machine moves it
+   * out of queued, so a crash before that leaves it to be taken again rather than stranded.
+   */
+  public static final String TAKE_ABANDONED_SEND =
+      "UPDATE generations SET next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
+          + " RETURNING id";
+
+  /**
+   * No permit, or the gate could not be asked: nothing was sent, so the claim is given back and not counted as an
+   * attempt.
+   */
+  public static final String RELEASE_SUBMIT_CLAIM =
+      "UPDATE generations SET submit_state = 'pending', submit_attempts = submit_attempts - 1,"
+          + " next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed'";
+
+  // Polling (GenerationStore, polling block): the poller's claim of due checks and its schedule writes.
+
+  /**
+   * Claims up to $1 generations whose check is due, for $2 seconds (the lease). The inner SELECT walks the partial
+   * index generations_check_due_idx (only in-flight rows are in it) in due order; SKIP LOCKED passes over rows
+   * another instance is claiming at this moment, and pushing next_check_at past now() keeps every other instance
+   * away until the lease runs out. An instance that dies holding a claim thus hands it back by doing nothing.
+   * poll_attempts counts the claim as a check; {@link #HAND_BACK_CHECK} takes that back when no check was made.
+   */
+  static final String CLAIM_DUE_CHECKS =
+      "UPDATE generations SET next_check_at = now() + make_interval(secs => $2), poll_attempts = poll_attempts + 1"
+          + " WHERE id IN (SELECT id FROM generations"
+          + " WHERE status IN ('submitted','processing') AND next_check_at <= now()"
+          + " ORDER BY next_check_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+          + " RETURNING id, provider, provider_task_id, submitted_at, deadline_at, poll_attempts";
+
+  /**
+   * Returns a claimed generation unchecked: due again at $2, and the claim does not count as a check. A generation
+   * that became terminal meanwhile is left alone (its next_check_at is already null).
+   */
+  static final String HAND_BACK_CHECK =
+      "UPDATE generations SET next_check_at = $2, poll_attempts = greatest(poll_attempts - 1, 0)"
+          + " WHERE id = $1 AND status IN ('submitted','processing')";
+
+  /** After a check that learned nothing: due again at $2, with a {@code polled} timeline entry ($3) in one statement. */
+  static final String POLLED_LATER =
+      "WITH g AS (UPDATE generations SET next_check_at = $2"
+          + " WHERE id = $1 AND status IN ('submitted','processing') RETURNING id)"
+          + " INSERT INTO generation_events (generation_id, type, detail) SELECT id, 'polled', $3 FROM g";
 }

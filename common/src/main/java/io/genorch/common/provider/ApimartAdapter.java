@@ -17,7 +17,9 @@ import java.util.Optional;
  * apimart (seed 003, docs.apimart.ai/en/api-reference): the submit answer's {@code data} is an array; the
  * {@code webhook} we send is a base URL to which apimart appends {@code /callback}; the callback body equals the
  * status answer. Result URLs may be a string or an array of strings and expire ({@code expires_at}, unix
- * seconds). A 4xx answer to a callback stops apimart's retries at once.
+ * seconds). A 4xx answer to a callback stops apimart's retries at once. Retry class: {@code failed} with a
+ * system reason in {@code error.code} or {@code error.message} (system/internal/server error, timeout,
+ * maintenance, service unavailable) is retryable; {@code content_policy_violation} and other reasons are final.
  */
 public final class ApimartAdapter implements ProviderAdapter {
 
@@ -27,7 +29,6 @@ public final class ApimartAdapter implements ProviderAdapter {
       ID,
       "apimart video generations (Sora 2)",
       "sora-2",
-      List.of("sora-2", "sora-2-pro"),
       List.of(10, 15, 25),
       10,
       List.of("9:16", "16:9"),
@@ -113,13 +114,16 @@ public final class ApimartAdapter implements ProviderAdapter {
     };
   }
 
+  /** Retry class: a failure whose code or message names a system failure (e.g. {@code system_error}). */
   private static GenerationError error(Object error) {
     if (error instanceof JsonObject e) {
-      return ProviderResponses.failure(
-          e.getValue("code") == null ? null : String.valueOf(e.getValue("code")),
-          ProviderResponses.text(e.getValue("message")));
+      String code = e.getValue("code") == null ? null : String.valueOf(e.getValue("code"));
+      String message = ProviderResponses.text(e.getValue("message"));
+      return ProviderResponses.retryable(ProviderResponses.failure(code, message),
+          ProviderResponses.saysSystemFailure(code) || ProviderResponses.saysSystemFailure(message));
     }
-    return ProviderResponses.failure(null, ProviderResponses.text(error));
+    String message = ProviderResponses.text(error);
+    return ProviderResponses.retryable(ProviderResponses.failure(null, message), ProviderResponses.saysSystemFailure(message));
   }
 
   /** {@code result.videos[] / images[] / audios[]}, each {@code url} a string or an array of strings. */

@@ -12,7 +12,10 @@ import java.util.Optional;
  * heo365 Sora 2 (seed 000). The seed names a "Create Task" and a "Query Task" API without their paths:
  * {@link #SUBMIT_PATH} and {@link #STATUS_PATH} are our assumption (PROVIDERS.md), kept here and nowhere else.
  * The query answer is the webhook payload inside {@code {success:true, data:…}}; only {@code success} and
- * {@code failed} are documented, so every other word means still running.
+ * {@code failed} are documented, so every other word means still running. Retry class: a failure whose
+ * {@code errorMessage} says the provider failed ("Failed to generate, system error please try again", the seed's
+ * example; also internal/server error, timeout, maintenance) is retryable; any other reason (content, input) is
+ * final.
  */
 public final class Heo365Sora2Adapter implements ProviderAdapter {
 
@@ -24,7 +27,6 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
       ID,
       "heo365 Sora 2 text-to-video and image-to-video",
       "sora-2",
-      List.of("sora-2"),
       List.of(10, 15),
       10,
       List.of("9:16", "16:9"),
@@ -109,8 +111,11 @@ public final class Heo365Sora2Adapter implements ProviderAdapter {
     }
     return switch (word) {
       case "success" -> ProviderResponses.succeededWithVideo(taskId, word, body.getValue("resultUrl"));
-      case "failed" -> ProviderResponses.failed(taskId, word, null,
-          ProviderResponses.failure(null, ProviderResponses.text(body.getValue("errorMessage"))));
+      case "failed" -> {
+        String message = ProviderResponses.text(body.getValue("errorMessage"));
+        yield ProviderResponses.failed(taskId, word, null, ProviderResponses.retryable(
+            ProviderResponses.failure(null, message), ProviderResponses.saysSystemFailure(message)));
+      }
       case "pending", "queued" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, null);
       case "processing", "running" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, null);
       default -> ProviderResponses.unknownWord(ID, taskId, word, null);

@@ -4,14 +4,17 @@ import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.domain.GenerationRequest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,15 +23,20 @@ import org.slf4j.LoggerFactory;
  * body, namely what a transport failure means. A failure before the request left (refused connection, unknown
  * host, connect timeout) is transient: the provider never saw it. A failure after it left (no answer in time,
  * connection reset) is ambiguous for a submit, since the provider may have taken and billed the job.
+ *
+ * <p>Each call has a total deadline (ORCH_PROVIDER_TIMEOUT_MS) from asking for a connection to the answer's last
+ * byte, not only connect and idle timeouts: a provider that trickles its answer is cut off (the request is reset)
+ * when the deadline passes, so a call never outlives the leases derived from it
+ * ({@link io.genorch.common.config.OrchConfig#providerCallLease()}).
  */
 public final class ProviderClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProviderClient.class);
 
-  private final WebClient client;
+  private final HttpClient client;
   private final Duration timeout;
 
-  public ProviderClient(WebClient client, Duration timeout) {
+  public ProviderClient(HttpClient client, Duration timeout) {
     this.client = client;
     this.timeout = timeout;
   }
@@ -53,20 +61,51 @@ public final class ProviderClient {
   }
 
   private Future<ProviderResponse> send(ProviderSettings settings, ProviderCall call) {
-    HttpRequest<Buffer> request = client
-        .requestAbs(call.method(), trimSlash(settings.baseUrl()) + call.path())
+    RequestOptions options = new RequestOptions()
+        .setMethod(call.method())
+        .setAbsoluteURI(trimSlash(settings.baseUrl()) + call.path())
         .putHeader("Authorization", "Bearer " + settings.apiKey())
         .putHeader("Accept", "application/json")
-        .timeout(timeout.toMillis());
-    Future<HttpResponse<Buffer>> sent = call.body() == null ? request.send() : request.sendJsonObject(call.body());
-    return sent.map(r -> new ProviderResponse(r.statusCode(), r.body(), r.getHeader("Retry-After")));
+        .putHeader("User-Agent", "genorch")
+        .setConnectTimeout(timeout.toMillis())
+        .setIdleTimeout(timeout.toMillis());
+    Buffer body = call.body() == null ? null : call.body().toBuffer();
+    if (body != null) {
+      options.putHeader("Content-Type", "application/json");
+    }
+    AtomicReference<HttpClientRequest> opened = new AtomicReference<>();
+    Future<ProviderResponse> exchange = client.request(options).compose(request -> {
+      opened.set(request);
+      Future<HttpClientResponse> sent = body == null ? request.send() : request.send(body);
+      return sent.compose(response -> response.body()
+          .map(content -> new ProviderResponse(response.statusCode(), content, response.getHeader("Retry-After"))));
+    });
+    return exchange.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).recover(failure -> {
+      if (exchange.isComplete()) {
+        return exchange; // failed on its own (or answered just as the deadline passed)
+      }
+      HttpClientRequest request = opened.get();
+      if (request == null) {
+        return Future.failedFuture(new NoConnectionInTime(timeout));
+      }
+      TimeoutException deadline = new TimeoutException("no complete answer within " + timeout.toMillis() + " ms");
+      request.reset(0, deadline); // frees the connection instead of reading the trickle to its end
+      return Future.failedFuture(deadline);
+    });
+  }
+
+  /** The deadline passed before a connection was had: nothing was written. */
+  private static final class NoConnectionInTime extends TimeoutException {
+    NoConnectionInTime(Duration timeout) {
+      super("no connection within " + timeout.toMillis() + " ms");
+    }
   }
 
   private static boolean neverSent(Throwable failure) {
     // netty's ConnectTimeoutException is a ConnectException too; Vert.x reports a timeout that ran out while
     // waiting for a pooled or new connection with this wording, before anything was written
     boolean noConnection = failure instanceof TimeoutException && String.valueOf(failure.getMessage()).contains("getting a connection");
-    return noConnection || failure instanceof ConnectException || failure instanceof UnknownHostException
+    return noConnection || failure instanceof NoConnectionInTime || failure instanceof ConnectException || failure instanceof UnknownHostException
         || (failure.getCause() != null && failure.getCause() != failure && neverSent(failure.getCause()));
   }
 

@@ -257,22 +257,32 @@ final class ProviderResponses {
   /** Failures that are the provider's trouble rather than the request's are worth a new generation. */
   private static boolean retryable(String code) {
     return switch (code) {
-      case "TIMEOUT", "MAINTENANCE", "TASK_FAILED", GENERATION_FAILED -> true;
+      case "TIMEOUT", "MAINTENANCE", "TASK_FAILED" -> true;
       default -> false;
     };
   }
 
-  /** The checks every provider makes from its spec: known model, allowed duration, prompt length. */
+  /** The words of a failure that say the provider itself failed (its "system error, please try again" class). */
+  private static final Pattern SYSTEM_FAILURE = Pattern.compile(
+      "system[ _]error|internal[ _]error|server[ _]error|service[ _]unavailable|try again|maintenance|timed? ?out",
+      Pattern.CASE_INSENSITIVE);
+
+  /** Whether a provider's failure text is of its retry class (see {@link #SYSTEM_FAILURE}). */
+  static boolean saysSystemFailure(String text) {
+    return text != null && SYSTEM_FAILURE.matcher(text).find();
+  }
+
+  /** The same failure, with the adapter's own reading of whether it is worth a re-run. */
+  static GenerationError retryable(GenerationError error, boolean retryable) {
+    return new GenerationError(error.code(), error.message(), retryable);
+  }
+
+  /**
+   * The check every provider makes from its spec: the prompt length its API takes. The model, duration and aspect
+   * ratio are checked against the catalog route the request goes to.
+   */
   static Optional<FieldError> checkAgainstSpec(ProviderSpec spec, GenerationRequest request) {
     int maxPrompt = spec.maxPromptLength();
-    if (!spec.models().contains(request.model())) {
-      return Optional.of(new FieldError("model",
-          "model must be one of " + String.join(", ", spec.models()) + " for " + spec.id()));
-    }
-    if (request.durationSeconds() != null && !spec.durations().contains(request.durationSeconds())) {
-      return Optional.of(new FieldError("durationSeconds",
-          "durationSeconds must be one of " + spec.durations() + " for " + spec.id()));
-    }
     if (request.prompt().codePointCount(0, request.prompt().length()) > maxPrompt) {
       return Optional.of(new FieldError("prompt", "prompt must have at most " + maxPrompt + " characters for " + spec.id()));
     }

@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What the orchestrator knows about one provider: accepted values, and the timing model the poller derives its
- * schedule from (PROVIDERS.md).
+ * What the orchestrator knows about one provider's protocol: its defaults, and the timing model the poller derives
+ * its schedule from (PROVIDERS.md). Which models it makes, and their durations and aspect ratios, are data: the
+ * catalog ({@code io.genorch.common.catalog}); {@code durations} and {@code aspectRatios} here are what its API
+ * documents for its default model.
  *
  * @param webhookRetryDelays delays between the provider's first callback attempt and each retry, as documented
  * @param webhookTimeout how long the provider waits for our answer to one callback
@@ -23,7 +25,6 @@ public record ProviderSpec(
     String id,
     String description,
     String defaultModel,
-    List<String> models,
     List<Integer> durations,
     Integer defaultDuration,
     List<String> aspectRatios,
@@ -65,7 +66,6 @@ public record ProviderSpec(
         .put("id", id)
         .put("description", description)
         .put("defaultModel", defaultModel)
-        .put("models", new JsonArray(models))
         .put("durations", new JsonArray(durations))
         .put("defaultDurationSeconds", defaultDuration)
         .put("aspectRatios", new JsonArray(aspectRatios))

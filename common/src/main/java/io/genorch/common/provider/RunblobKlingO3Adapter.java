@@ -15,7 +15,10 @@ import java.util.Optional;
 /**
  * RunBlob Kling O3 video (seed 004, docs.runblob.io/api-reference/kling/o3-video-*): the duration is a string, the
  * failure code comes in the webhook's {@code message}, and the status answer carries no error detail at all, so a
- * failure learned by polling is {@code TASK_FAILED}. Status checks may be limited to 60 a minute per key.
+ * failure learned by polling is {@code TASK_FAILED}. Status checks may be limited to 60 a minute per key. Retry
+ * class (the seed's table): {@code TASK_FAILED} ("credits refunded, retry"), {@code MAINTENANCE} ("retry later")
+ * and {@code TIMEOUT} (credits refunded) are retryable; {@code CONTENT_POLICY_VIOLATION}, {@code IMAGE_INACCESSIBLE}
+ * and {@code INVALID_IMAGE} are the request's fault and final.
  */
 public final class RunblobKlingO3Adapter implements ProviderAdapter {
 
@@ -26,7 +29,6 @@ public final class RunblobKlingO3Adapter implements ProviderAdapter {
       ID,
       "RunBlob Kling O3 text-to-video and image-to-video",
       "kling_o3",
-      List.of("kling_o3", "kling_o3_pro"),
       List.of(5, 10, 15),
       5,
       List.of("16:9", "9:16", "1:1"),

@@ -11,6 +11,9 @@ import java.util.Optional;
 /**
  * RunBlob Sora (seed 001, docs.runblob.io/api-reference/sora): a FastAPI service answering 201 to a submit, with a
  * status path that must end with a slash, and errors as {@code {"detail": "…"}} or pydantic's list of problems.
+ * Retry class: its documents name no failure reasons; an {@code error_message} naming a system failure
+ * (system/internal/server error, timeout, maintenance) is retryable, the bare "Generation failed" is not (its cause
+ * is unknown, and a content refusal must not be paid for twice).
  */
 public final class RunblobSoraAdapter implements ProviderAdapter {
 
@@ -20,7 +23,6 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
       ID,
       "RunBlob Sora 2 text-to-video and image-to-video",
       "sora-2",
-      List.of("sora-2"),
       List.of(10, 15),
       10,
       List.of("9:16", "16:9"),
@@ -99,8 +101,11 @@ public final class RunblobSoraAdapter implements ProviderAdapter {
     Integer progress = ProviderResponses.integer(body.getValue("progress_pct"));
     return switch (word) {
       case "completed" -> ProviderResponses.succeededWithVideo(taskId, word, body.getValue("video_url"));
-      case "failed" -> ProviderResponses.failed(taskId, word, progress,
-          ProviderResponses.failure(null, ProviderResponses.text(body.getValue("error_message"))));
+      case "failed" -> {
+        String message = ProviderResponses.text(body.getValue("error_message"));
+        yield ProviderResponses.failed(taskId, word, progress, ProviderResponses.retryable(
+            ProviderResponses.failure(null, message), ProviderResponses.saysSystemFailure(message)));
+      }
       case "pending" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
       case "processing" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
       default -> ProviderResponses.unknownWord(ID, taskId, word, progress);

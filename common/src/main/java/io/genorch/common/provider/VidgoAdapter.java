@@ -9,26 +9,23 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * vidgo (seed 002, docs.vidgo.ai/api-manual): the request nests the generation under {@code input}; answers are
  * wrapped in {@code {code, data}} and a failed task still has {@code code:200}, so {@code data.status} decides.
- * Its callback retries close within about 7 seconds: the poller is the real safety net here.
+ * Its callback retries close within about 7 seconds: the poller is the real safety net here. Retry class: a
+ * failed task whose {@code error_message} names a system failure (system/internal/server error, timeout,
+ * maintenance, "try again") is retryable; a content-policy or input reason is final.
  */
 public final class VidgoAdapter implements ProviderAdapter {
 
   public static final String ID = "vidgo";
-  private static final Map<String, List<Integer>> DURATIONS_BY_MODEL = Map.of(
-      "sora-2", List.of(10, 15),
-      "sora-2-pro", List.of(15, 25));
 
   private static final ProviderSpec SPEC = new ProviderSpec(
       ID,
       "vidgo unified API (Sora 2, Sora 2 Pro)",
       "sora-2",
-      List.of("sora-2", "sora-2-pro"),
       List.of(10, 15, 25),
       10,
       List.of("9:16", "16:9"),
@@ -48,17 +45,7 @@ public final class VidgoAdapter implements ProviderAdapter {
 
   @Override
   public Optional<FieldError> validate(GenerationRequest request) {
-    Optional<FieldError> generic = ProviderResponses.checkAgainstSpec(SPEC, request);
-    if (generic.isPresent()) {
-      return generic;
-    }
-    List<Integer> allowed = DURATIONS_BY_MODEL.get(request.model());
-    if (!allowed.contains(request.durationSeconds())) {
-      // the default of 10 s does not exist for sora-2-pro: such clients must name a duration
-      return Optional.of(new FieldError("durationSeconds",
-          "durationSeconds must be one of " + allowed + " for vidgo model " + request.model()));
-    }
-    return Optional.empty();
+    return ProviderResponses.checkAgainstSpec(SPEC, request);
   }
 
   @Override
@@ -115,8 +102,11 @@ public final class VidgoAdapter implements ProviderAdapter {
     Integer progress = ProviderResponses.integer(data.getValue("progress"));
     return switch (word) {
       case "finished" -> ProviderResponses.succeeded(taskId, word, outputs(data.getValue("files")));
-      case "failed" -> ProviderResponses.failed(taskId, word, progress,
-          ProviderResponses.failure(null, ProviderResponses.text(data.getValue("error_message"))));
+      case "failed" -> {
+        String message = ProviderResponses.text(data.getValue("error_message"));
+        yield ProviderResponses.failed(taskId, word, progress, ProviderResponses.retryable(
+            ProviderResponses.failure(null, message), ProviderResponses.saysSystemFailure(message)));
+      }
       case "not_started" -> ProviderResponses.running(taskId, GenerationStatus.SUBMITTED, word, progress);
       case "running" -> ProviderResponses.running(taskId, GenerationStatus.PROCESSING, word, progress);
       default -> ProviderResponses.unknownWord(ID, taskId, word, progress);

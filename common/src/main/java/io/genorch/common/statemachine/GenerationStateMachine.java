@@ -1,7 +1,14 @@
 package io.genorch.common.statemachine;
 
+import io.genorch.common.domain.Generation;
+import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.domain.Output;
 import io.genorch.common.domain.ResolvedBy;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The rules of CONTRACT.md for a generation's status. A generation only moves forward through
@@ -20,6 +27,79 @@ public final class GenerationStateMachine {
       return Verdict.STAY;
     }
     return Verdict.ADVANCE;
+  }
+
+  /**
+   * Every rule of one change, as a pure function: what {@code change}, proposed at {@code now}, makes of a
+   * generation that is {@code before} with {@code schedule}. The caller only reads, asks and writes.
+   */
+  public static Transition transition(Generation before, Schedule schedule, Change change, Instant now) {
+    Verdict verdict = decide(before.status(), change.proposed());
+    List<Transition.Entry> timeline = new ArrayList<>();
+    String causeType = causeEventType(change.source(), verdict);
+    if (causeType != null) {
+      timeline.add(new Transition.Entry(causeType, change.detail().copy()
+          .put("verdict", verdict.name().toLowerCase())
+          .put("reportedStatus", change.proposed().wire())));
+    }
+    if (verdict == Verdict.DUPLICATE || verdict == Verdict.REJECT) {
+      return new Transition(verdict, before, schedule, false, timeline, false, false);
+    }
+    boolean advance = verdict == Verdict.ADVANCE;
+    GenerationStatus status = advance ? change.proposed() : before.status();
+    boolean terminal = status.isTerminal();
+    List<Output> outputs = status == GenerationStatus.SUCCEEDED ? change.outputs() : before.outputs();
+    GenerationError error = terminal && status != GenerationStatus.SUCCEEDED ? change.error() : before.error();
+    Generation after = new Generation(
+        before.id(), before.provider(), before.model(), status, before.prompt(), before.imageUrl(),
+        before.aspectRatio(), before.durationSeconds(), before.options(), before.metadata(), before.callbackUrl(),
+        before.providerTaskId() != null ? before.providerTaskId() : change.providerTaskId(),
+        progress(before, change, status),
+        outputs,
+        error,
+        advance && terminal ? resolvedBy(change.source()) : before.resolvedBy(),
+        before.createdAt(),
+        before.submittedAt() == null && status != GenerationStatus.QUEUED ? now : before.submittedAt(),
+        advance && terminal ? now : before.completedAt(),
+        now);
+    Schedule next = schedule(schedule, change, status);
+    if (!advance) {
+      return new Transition(verdict, after, next, true, timeline, false, false);
+    }
+    JsonObject statusDetail = new JsonObject().put("resolvedBy", after.resolvedBy() == null ? null : after.resolvedBy().wire());
+    if (after.providerTaskId() != null) {
+      statusDetail.put("providerTaskId", after.providerTaskId());
+    }
+    if (after.error() != null && terminal) {
+      statusDetail.put("error", after.error().toJson());
+    }
+    timeline.add(new Transition.Entry(statusEventType(status), statusDetail));
+    return new Transition(verdict, after, next, true, timeline, true, terminal && after.callbackUrl() != null);
+  }
+
+  /** Progress only rises while running, and a success is 100. */
+  private static Integer progress(Generation before, Change change, GenerationStatus status) {
+    if (status == GenerationStatus.SUCCEEDED) {
+      return 100;
+    }
+    if (change.progress() == null) {
+      return before.progress();
+    }
+    return before.progress() == null ? change.progress() : Math.max(before.progress(), change.progress());
+  }
+
+  /**
+   * The submitter and the poller set the check schedule; a webhook only fills in one that is missing (it beat the
+   * submit answer), so callbacks never push the safety-net check away. A deadline, once set, stays. Leaving queued
+   * ends the submission bookkeeping; a terminal generation is no longer checked.
+   */
+  private static Schedule schedule(Schedule stored, Change change, GenerationStatus status) {
+    boolean keepStored = change.source() == Source.WEBHOOK && stored.nextCheckAt() != null;
+    Instant nextCheck = status.isTerminal() ? null
+        : keepStored || change.nextCheckAt() == null ? stored.nextCheckAt() : change.nextCheckAt();
+    Instant deadline = stored.deadlineAt() != null ? stored.deadlineAt() : change.deadlineAt();
+    boolean queued = status == GenerationStatus.QUEUED;
+    return new Schedule(nextCheck, deadline, queued ? stored.submitState() : "done", queued ? stored.nextSubmitAt() : null);
   }
 
   /**

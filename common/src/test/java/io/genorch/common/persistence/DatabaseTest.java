@@ -24,7 +24,7 @@ class DatabaseTest {
           + " WHERE table_schema = 'tenant_a' AND table_name = 'generations'"));
       Vertx vertx = Vertx.vertx();
       try {
-        Pool pool = database.pool(vertx, 1);
+        Pool pool = database.pool(vertx, 1, 16);
         long rows = pool.query("SELECT count(*) FROM generations").execute().await().iterator().next().getLong(0);
         assertEquals(0, rows, "the pool finds the table the migration created");
       } finally {

@@ -1,5 +1,6 @@
 package io.genorch.common.persistence;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,5 +23,18 @@ class EmbeddedDatabaseTest {
       }
     }
     assertTrue(Files.exists(dataDir.resolve("PG_VERSION")), "the data stays for the next start");
+  }
+
+  @Test
+  void theServerIsDurableAgainstAnOsCrash(@TempDir Path dataDir) throws Exception {
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir);
+        var connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + db.port() + "/postgres", "postgres", "")) {
+      for (String setting : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+        try (var rs = connection.createStatement().executeQuery("SHOW " + setting)) {
+          assertTrue(rs.next());
+          assertEquals("on", rs.getString(1), setting);
+        }
+      }
+    }
   }
 }

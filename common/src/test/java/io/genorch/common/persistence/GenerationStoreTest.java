@@ -16,8 +16,8 @@ import io.genorch.common.persistence.GenerationStore.Applied;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.Verdict;
+import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -25,33 +25,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 class GenerationStoreTest {
 
-  private static TestDatabase db;
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.perClass();
   private GenerationStore store;
   private final List<JsonObject> published = new CopyOnWriteArrayList<>();
 
-  @BeforeAll
-  static void database() {
-    db = TestDatabase.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    db.close();
-  }
-
   @BeforeEach
   void store(Vertx vertx) {
-    store = new GenerationStore(db.open().pool(vertx, 4), vertx.eventBus());
+    store = new GenerationStore(db.open().pool(vertx, 4, 100), vertx.eventBus());
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> published.add(m.body()));
   }
 
@@ -59,30 +48,26 @@ class GenerationStoreTest {
     return new GenerationRequest("runblob-sora", "sora-2", "a red fox", null, "9:16", 10, null, null, new JsonObject().put("k", "v"));
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
   @Test
   void aCreatedGenerationIsQueuedWithAnAcceptedTimelineEntry() throws Exception {
-    var created = await(store.create(request(), null));
+    var created = Await.result(store.create(request(), null));
     assertEquals(GenerationStatus.QUEUED, created.generation().status());
     assertTrue(created.generation().id().startsWith("gen_"));
-    var timeline = await(store.timeline(created.generation().id())).orElseThrow();
+    var timeline = Await.result(store.timeline(created.generation().id())).orElseThrow();
     assertEquals(List.of("accepted"), timeline.stream().map(GenerationStore.TimelineEntry::type).toList());
-    assertEquals("v", await(store.find(created.generation().id())).orElseThrow().metadata().getString("k"));
+    assertEquals("v", Await.result(store.find(created.generation().id())).orElseThrow().metadata().getString("k"));
   }
 
   @Test
   void advancingRecordsTimelineAndLifecycleEventInTheSameTransaction() throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
+    String id = Await.result(store.create(request(), null)).generation().id();
     Instant check = Instant.now().plus(Duration.ofMinutes(5));
-    Applied submitted = await(store.apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-1", null, null, null, null, check, check.plusSeconds(60))));
+    Applied submitted = Await.result(store.apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-1", null, null, null, null, check, check.plusSeconds(60))));
     assertEquals(Verdict.ADVANCE, submitted.verdict());
     assertEquals("task-1", submitted.after().providerTaskId());
     assertNotNull(submitted.after().submittedAt());
 
-    Applied done = await(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "task-1", null,
+    Applied done = Await.result(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "task-1", null,
         List.of(Output.video("https://cdn.example/v.mp4")), null, new JsonObject().put("deliveryId", 7), null, null)));
     assertEquals(Verdict.ADVANCE, done.verdict());
     assertEquals(ResolvedBy.WEBHOOK, done.after().resolvedBy());
@@ -90,9 +75,9 @@ class GenerationStoreTest {
     assertEquals("https://cdn.example/v.mp4", done.after().outputs().get(0).url());
     assertNotNull(done.after().completedAt());
 
-    var types = await(store.timeline(id)).orElseThrow().stream().map(GenerationStore.TimelineEntry::type).toList();
+    var types = Await.result(store.timeline(id)).orElseThrow().stream().map(GenerationStore.TimelineEntry::type).toList();
     assertEquals(List.of("accepted", "submitted", "webhook_received", "succeeded"), types);
-    var events = await(store.lifecycleEventsAfter(0, 100)).stream()
+    var events = Await.result(store.lifecycleEventsAfter(0, 100)).stream()
         .filter(e -> e.getJsonObject("generation").getString("id").equals(id)).toList();
     assertEquals(List.of("generation.submitted", "generation.succeeded"), events.stream().map(e -> e.getString("type")).toList());
     assertTrue(events.get(1).getLong("seq") > events.get(0).getLong("seq"));
@@ -102,43 +87,41 @@ class GenerationStoreTest {
 
   @Test
   void aTerminalGenerationKeepsItsStatusAndRecordsTheContradiction() throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
-    await(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "t", null, List.of(Output.video("https://x/v.mp4")), null, null, null, null)));
-    Applied contradicted = await(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.FAILED, "t", null, null,
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "t", null, List.of(Output.video("https://x/v.mp4")), null, null, null, null)));
+    Applied contradicted = Await.result(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.FAILED, "t", null, null,
         new GenerationError("TASK_FAILED", "boom", true), null, null, null)));
     assertEquals(Verdict.REJECT, contradicted.verdict());
     assertNull(contradicted.event());
-    Applied repeated = await(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "t", null, null, null, null, null, null)));
+    Applied repeated = Await.result(store.apply(id, new Change(Source.WEBHOOK, GenerationStatus.SUCCEEDED, "t", null, null, null, null, null, null)));
     assertEquals(Verdict.DUPLICATE, repeated.verdict());
-    var g = await(store.find(id)).orElseThrow();
+    var g = Await.result(store.find(id)).orElseThrow();
     assertEquals(GenerationStatus.SUCCEEDED, g.status());
     assertNull(g.error());
-    var types = await(store.timeline(id)).orElseThrow().stream().map(GenerationStore.TimelineEntry::type).toList();
+    var types = Await.result(store.timeline(id)).orElseThrow().stream().map(GenerationStore.TimelineEntry::type).toList();
     assertEquals(List.of("accepted", "webhook_received", "succeeded", "webhook_rejected", "webhook_duplicate"), types);
   }
 
   @Test
   void progressOnlyRisesWhileTheStatusStays() throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
-    await(store.apply(id, new Change(Source.POLL, GenerationStatus.PROCESSING, "t", 40, null, null, null, null, null)));
-    Applied lower = await(store.apply(id, new Change(Source.POLL, GenerationStatus.PROCESSING, "t", 30, null, null, null, null, null)));
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, new Change(Source.POLL, GenerationStatus.PROCESSING, "t", 40, null, null, null, null, null)));
+    Applied lower = Await.result(store.apply(id, new Change(Source.POLL, GenerationStatus.PROCESSING, "t", 30, null, null, null, null, null)));
     assertEquals(Verdict.STAY, lower.verdict());
     assertEquals(40, lower.after().progress());
-    Applied higher = await(store.apply(id, new Change(Source.POLL, GenerationStatus.SUBMITTED, "t", 70, null, null, null, null, null)));
+    Applied higher = Await.result(store.apply(id, new Change(Source.POLL, GenerationStatus.SUBMITTED, "t", 70, null, null, null, null, null)));
     assertEquals(GenerationStatus.PROCESSING, higher.after().status());
     assertEquals(70, higher.after().progress());
   }
 
   @Test
   void advancingPublishesTheLifecycleEventOnTheBus() throws Exception {
-    String id = await(store.create(request(), null)).generation().id();
-    await(store.apply(id, new Change(Source.TIMEOUT, GenerationStatus.TIMED_OUT, null, null, null,
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, new Change(Source.TIMEOUT, GenerationStatus.TIMED_OUT, null, null, null,
         new GenerationError("DEADLINE_EXCEEDED", "no answer", true), null, null, null)));
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (published.stream().noneMatch(e -> e.getJsonObject("generation").getString("id").equals(id)) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    JsonObject event = published.stream().filter(e -> e.getJsonObject("generation").getString("id").equals(id)).findFirst().orElseThrow();
+    JsonObject event = Await.until("the lifecycle event of " + id + " on the bus",
+        () -> published.stream().filter(e -> e.getJsonObject("generation").getString("id").equals(id)).findFirst(),
+        java.util.Optional::isPresent).orElseThrow();
     assertEquals("generation.timed_out", event.getString("type"));
     assertTrue(event.getString("id").startsWith("evt_"));
     assertEquals("timeout", event.getJsonObject("generation").getString("resolvedBy"));
@@ -146,68 +129,34 @@ class GenerationStoreTest {
 
   @Test
   void listingIsNewestFirstWithACursor() throws Exception {
-    db.execute("DELETE FROM idempotency_keys; DELETE FROM generation_events; DELETE FROM lifecycle_events; DELETE FROM webhook_deliveries; DELETE FROM generations");
+    db.reset();
     for (int i = 0; i < 5; i++) {
-      await(store.create(request(), null));
-      Thread.sleep(2);
+      Await.result(store.create(request(), null));
+      Thread.sleep(2); // the next id in a later millisecond: ids sort by their creation time first
     }
-    var first = await(store.list(null, null, null, 3));
+    var first = Await.result(store.list(null, null, null, 3));
     assertEquals(3, first.items().size());
     assertNotNull(first.nextCursor());
-    var second = await(store.list(null, null, first.nextCursor(), 3));
+    var second = Await.result(store.list(null, null, first.nextCursor(), 3));
     assertEquals(2, second.items().size());
     assertNull(second.nextCursor());
     assertTrue(first.items().get(0).id().compareTo(first.items().get(2).id()) > 0);
     assertTrue(first.items().get(2).id().compareTo(second.items().get(0).id()) > 0);
-    assertEquals(0, await(store.list("failed", null, null, 10)).items().size());
-    assertEquals(5, await(store.list("queued", "runblob-sora", null, 10)).items().size());
+    assertEquals(0, Await.result(store.list("failed", null, null, 10)).items().size());
+    assertEquals(5, Await.result(store.list("queued", "runblob-sora", null, 10)).items().size());
   }
 
   @Test
   void anIdempotencyKeyReplaysTheSameRequestAndRefusesAnother() throws Exception {
     var key = new GenerationStore.IdempotencyKey("caller", "k-1", new byte[] {1, 2, 3});
-    var first = await(store.create(request(), key));
-    var again = await(store.create(request(), key));
+    var first = Await.result(store.create(request(), key));
+    var again = Await.result(store.create(request(), key));
     assertFalse(first.replayed());
     assertTrue(again.replayed());
     assertEquals(first.generation().id(), again.generation().id());
     var other = new GenerationStore.IdempotencyKey("caller", "k-1", new byte[] {9});
-    var failure = store.create(request(), other).toCompletionStage().toCompletableFuture();
-    var thrown = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> failure.get(10, TimeUnit.SECONDS));
-    assertTrue(thrown.getCause() instanceof GenerationStore.IdempotencyConflictException);
-    var otherCaller = await(store.create(request(), new GenerationStore.IdempotencyKey("someone-else", "k-1", new byte[] {9})));
+    assertTrue(Await.failure(store.create(request(), other)) instanceof GenerationStore.IdempotencyConflictException);
+    var otherCaller = Await.result(store.create(request(), new GenerationStore.IdempotencyKey("someone-else", "k-1", new byte[] {9})));
     assertFalse(otherCaller.replayed(), "keys are scoped by caller");
-  }
-
-  @Test
-  void eventSequenceFollowsCommitOrderSoReadersNeverSkipAnEvent() throws Exception {
-    String first = await(store.create(request(), null)).generation().id();
-    String second = await(store.create(request(), null)).generation().id();
-    try (java.sql.Connection writer = db.connect()) {
-      // a writer that has taken its seq and not yet committed, as a transition in another instance would
-      writer.setAutoCommit(false);
-      long seq;
-      try (var st = writer.createStatement();
-          var rs = st.executeQuery("UPDATE lifecycle_seq SET last_seq = last_seq + 1 RETURNING last_seq")) {
-        rs.next();
-        seq = rs.getLong(1);
-      }
-      Future<Applied> later = store.apply(second, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-2",
-          null, null, null, null, null, null));
-      Thread.sleep(300);
-      assertFalse(later.isComplete(), "a later transition waits for the seq before it to commit");
-      assertTrue(await(store.lifecycleEventsAfter(seq - 1, 10)).isEmpty(), "nothing readable past the open seq");
-
-      try (var st = writer.prepareStatement("INSERT INTO lifecycle_events (seq, id, type, generation_id, payload)"
-          + " VALUES (?, 'evt_test', 'generation.submitted', ?, '{}'::json)")) {
-        st.setLong(1, seq);
-        st.setString(2, first);
-        st.executeUpdate();
-      }
-      writer.commit();
-      await(later);
-      List<JsonObject> events = await(store.lifecycleEventsAfter(seq - 1, 10));
-      assertEquals(List.of(seq, seq + 1), events.stream().map(e -> e.getLong("seq")).toList());
-    }
   }
 }

@@ -92,10 +92,4 @@ class Heo365Sora2AdapterTest {
     assertThrows(InvalidPayloadException.class, () -> adapter.parseWebhook(new JsonObject().put("status", "success")));
   }
 
-  @Test
-  void onlyKnownDurationsAreAccepted() {
-    GenerationRequest fiveSeconds = new GenerationRequest("heo365-sora2", "sora-2", "a fox", null, "9:16", 5, null, null, null);
-    assertEquals("durationSeconds", adapter.validate(fiveSeconds).orElseThrow().field());
-    assertTrue(adapter.validate(request(null)).isEmpty());
-  }
 }

@@ -11,9 +11,14 @@ import io.genorch.simulator.ProviderSimulator;
 import io.genorch.simulator.SimJob;
 import io.genorch.simulator.SimulatorOptions;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +38,7 @@ class ProviderClientTest {
     vertx = Vertx.vertx();
     simulator = ProviderSimulator.start(vertx, SimulatorOptions.defaults().withTimeScale(0.01)
         .withJobDuration(Duration.ofSeconds(20))).await();
-    client = new ProviderClient(WebClient.create(vertx), Duration.ofMillis(1500));
+    client = new ProviderClient(vertx.createHttpClient(), Duration.ofMillis(1500));
   }
 
   @AfterAll
@@ -128,8 +133,7 @@ class ProviderClientTest {
   @Test
   void waitingInVainForAConnectionIsNotAmbiguous() {
     // one connection, taken by a request the provider never answers: the next request never gets on the wire
-    WebClient single = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+    HttpClient single = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1));
     // the hanging request outlasts the waiting one, so the connection is never freed while the second waits
     ProviderClient holding = new ProviderClient(single, Duration.ofMillis(3000));
     ProviderClient waiting = new ProviderClient(single, Duration.ofMillis(500));
@@ -143,5 +147,44 @@ class ProviderClientTest {
     assertInstanceOf(SubmitResult.Transient.class, second.await());
     assertInstanceOf(SubmitResult.Ambiguous.class, first.await());
     single.close();
+  }
+
+  @Test
+  void aProviderThatTricklesItsAnswerIsCutOffAtTheDeadline() throws InterruptedException {
+    // answers at once, then sends one byte of its body every 100 ms and never finishes: only a total deadline ends it
+    CountDownLatch cutOff = new CountDownLatch(2);
+    HttpServer trickling = vertx.createHttpServer().requestHandler(request -> {
+      var response = request.response().setChunked(true).putHeader("Content-Type", "application/json");
+      response.closeHandler(v -> cutOff.countDown());
+      response.write("{");
+      vertx.setPeriodic(100, t -> {
+        if (response.closed()) {
+          vertx.cancelTimer(t);
+        } else {
+          response.write(" ");
+        }
+      });
+    }).listen(0, "127.0.0.1").await();
+    try {
+      String baseUrl = "http://127.0.0.1:" + trickling.actualPort();
+      ProviderClient deadlined = new ProviderClient(vertx.createHttpClient(), Duration.ofMillis(800));
+      ProviderAdapter adapter = PROVIDERS.find("vidgo").orElseThrow();
+      GenerationRequest request = new GenerationRequest("vidgo", "sora-2", "slow", null, "9:16", 10, null, null, null);
+
+      long started = System.nanoTime();
+      SubmitResult submitted = deadlined.submit(adapter, settings("vidgo", baseUrl), request, "http://127.0.0.1:9/x").await();
+      long submitMillis = (System.nanoTime() - started) / 1_000_000;
+      assertInstanceOf(SubmitResult.Ambiguous.class, submitted, "the request was written: the provider may hold the job");
+      assertTrue(submitMillis < 2_000, "cut off at the 800 ms deadline, not after " + submitMillis + " ms");
+
+      started = System.nanoTime();
+      StatusResult status = deadlined.status(adapter, settings("vidgo", baseUrl), "task-1").await();
+      long statusMillis = (System.nanoTime() - started) / 1_000_000;
+      assertInstanceOf(StatusResult.Transient.class, status);
+      assertTrue(statusMillis < 2_000, "cut off at the 800 ms deadline, not after " + statusMillis + " ms");
+      assertTrue(cutOff.await(5, TimeUnit.SECONDS), "both requests were reset, not left reading the trickle");
+    } finally {
+      trickling.close().await();
+    }
   }
 }

@@ -81,10 +81,4 @@ class RunblobSoraAdapterTest {
     assertEquals("Generation failed", failed.error().message());
   }
 
-  @Test
-  void refusesDurationsAndRatiosRunblobDoesNotOffer() {
-    GenerationRequest five = new GenerationRequest("runblob-sora", "sora-2", "p", null, "9:16", 5, null, null, null);
-    assertEquals("durationSeconds", adapter.validate(five).orElseThrow().field());
-    assertTrue(!adapter.spec().aspectRatios().contains("1:1"));
-  }
 }

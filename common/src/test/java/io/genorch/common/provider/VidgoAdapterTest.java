@@ -27,16 +27,6 @@ class VidgoAdapterTest {
   }
 
   @Test
-  void durationsDependOnTheModel() {
-    GenerationRequest proTen = new GenerationRequest("vidgo", "sora-2-pro", "p", null, "9:16", 10, null, null, null);
-    assertEquals("durationSeconds", adapter.validate(proTen).orElseThrow().field());
-    GenerationRequest twentyFive = new GenerationRequest("vidgo", "sora-2", "p", null, "9:16", 25, null, null, null);
-    assertEquals("durationSeconds", adapter.validate(twentyFive).orElseThrow().field());
-    GenerationRequest unknownModel = new GenerationRequest("vidgo", "veo-3", "p", null, "9:16", 10, null, null, null);
-    assertEquals("model", adapter.validate(unknownModel).orElseThrow().field());
-  }
-
-  @Test
   void acceptedSubmitNamesTheTask() {
     SubmitResult result = adapter.parseSubmitResponse(ProviderResponse.of(200,
         "{\"code\":200,\"data\":{\"task_id\":\"" + TASK + "\",\"status\":\"not_started\",\"created_time\":\"2025-11-12T10:30:00\"}}"));

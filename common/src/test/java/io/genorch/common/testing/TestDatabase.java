@@ -8,6 +8,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.UUID;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -18,8 +21,12 @@ import org.testcontainers.containers.PostgreSQLContainer;
  * or system property); the local server on 127.0.0.1:5432 when it answers; a Testcontainers PostgreSQL when Docker
  * is there; else an embedded PostgreSQL. Each {@link #create()} makes a fresh database on it, migrated, so test
  * classes never see each other's rows; {@link #close()} drops it.
+ *
+ * <p>As a JUnit extension on a static field it manages itself: {@code @RegisterExtension static final TestDatabase db =
+ * TestDatabase.perClass();} is dropped after the class, and {@link #emptiedBeforeEach()} also starts every test from
+ * empty tables.
  */
-public final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
 
   private static final Logger LOG = LoggerFactory.getLogger(TestDatabase.class);
   private static final String LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -27,18 +34,46 @@ public final class TestDatabase implements AutoCloseable {
 
   private final String name;
   private final String url;
+  private final boolean resetBeforeEach;
 
-  private TestDatabase(String name, String url) {
+  private TestDatabase(String name, String url, boolean resetBeforeEach) {
     this.name = name;
     this.url = url;
+    this.resetBeforeEach = resetBeforeEach;
   }
 
   /** A new, migrated database for one test class. */
   public static TestDatabase create() {
+    return create(false);
+  }
+
+  /** {@link #create()} that, registered as an extension, is dropped after the test class. */
+  public static TestDatabase perClass() {
+    return create(false);
+  }
+
+  /** {@link #perClass()} that also {@link #reset() empties} every table before each test. */
+  public static TestDatabase emptiedBeforeEach() {
+    return create(true);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    if (resetBeforeEach) {
+      reset();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  private static TestDatabase create(boolean resetBeforeEach) {
     Server s = server();
     String name = "genorch_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
     s.execute("CREATE DATABASE " + name);
-    TestDatabase db = new TestDatabase(name, s.urlFor(name));
+    TestDatabase db = new TestDatabase(name, s.urlFor(name), resetBeforeEach);
     try (Database database = db.open()) {
       database.migrate();
     }
@@ -53,6 +88,21 @@ public final class TestDatabase implements AutoCloseable {
   /** The service's own view of this database. */
   public Database open() {
     return Database.external(url);
+  }
+
+  /**
+   * Empties every table of the schema but Flyway's history, as found in the catalog when called, so a table added by
+   * a later migration is never forgotten. For test classes that share one database between their tests.
+   */
+  public void reset() {
+    execute("""
+        DO $$
+        DECLARE tables text;
+        BEGIN
+          SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+            FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'flyway_schema_history';
+          EXECUTE 'TRUNCATE ' || tables || ' CASCADE';
+        END $$""");
   }
 
   /** Runs SQL outside Vert.x, for arranging and inspecting rows in tests. */
@@ -75,6 +125,17 @@ public final class TestDatabase implements AutoCloseable {
 
   public Connection connect() throws SQLException {
     return server().connect(name);
+  }
+
+  /** A database outage as the service sees it: new connections are refused and the open ones are ended. */
+  public void refuseConnections() {
+    server().execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+    server().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+  }
+
+  /** Ends the outage {@link #refuseConnections()} began. */
+  public void allowConnections() {
+    server().execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
   }
 
   @Override

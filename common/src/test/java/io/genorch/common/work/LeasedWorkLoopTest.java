@@ -71,7 +71,7 @@ class LeasedWorkLoopTest {
 
   /** A loop over work_items whose items are done by {@code process}; lane keys from the lane column. */
   private LeasedWorkLoop<Item> loop(Options options, BiFunction<Item, Round, Future<?>> process) {
-    Pool pool = db.open().pool(vertx, 4);
+    Pool pool = db.open().pool(vertx, 4, 100);
     pools.add(pool);
     LeasedWorkLoop<Item> loop = new LeasedWorkLoop<>(vertx, options, new Work<>() {
       @Override

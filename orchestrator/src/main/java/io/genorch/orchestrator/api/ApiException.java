@@ -8,12 +8,19 @@ public final class ApiException extends RuntimeException {
   private final int status;
   private final String code;
   private final String field;
+  private final JsonObject details = new JsonObject();
 
   public ApiException(int status, String code, String message, String field) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
     this.field = field;
+  }
+
+  /** Adds a member to the error object beside code, message and field (e.g. the per-route reasons of no_route). */
+  public ApiException with(String name, Object value) {
+    details.put(name, value);
+    return this;
   }
 
   public static ApiException invalid(String field, String message) {
@@ -45,6 +52,7 @@ public final class ApiException extends RuntimeException {
     if (field != null) {
       error.put("field", field);
     }
+    details.forEach(d -> error.put(d.getKey(), d.getValue()));
     return new JsonObject().put("error", error);
   }
 }

@@ -1,12 +1,15 @@
 package io.genorch.orchestrator.api;
 
 import io.genorch.common.outputs.OutputStore;
+import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.GenerationStore;
+import io.genorch.common.http.InvalidRequests;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.Status;
@@ -14,6 +17,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,12 +36,16 @@ public final class ApiVerticle extends VerticleBase {
   private final int port;
   private final boolean metricsEnabled;
   private final OutputDownloads outputs;
+  private final ConnectionGuard.Limits connectionLimits;
   private int actualPort;
+  private FaultLog faults;
 
   /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
   /** @param outputStore the kept copies of outputs; null when ORCH_STORAGE=off */
   public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
-      int maxRequestsPerSecond, OutputStore outputStore, boolean presignedRedirect) {
+      int maxRequestsPerSecond, ConnectionGuard.Limits connectionLimits, OutputStore outputStore,
+      boolean presignedRedirect) {
+    this.connectionLimits = connectionLimits;
     this.outputs = new OutputDownloads(service, outputStore, presignedRedirect);
     this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
@@ -72,16 +81,21 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/generations/:id").handler(this::get);
     router.get("/v1/generations/:id/events").handler(this::timeline);
     router.get("/v1/generations/:id/outputs/:index").handler(outputs);
-    router.get("/v1/providers").handler(ctx -> ok(ctx, 200, service.providers()));
+    router.get("/v1/providers").handler(ctx -> service.providers().onSuccess(p -> ok(ctx, 200, p)).onFailure(ctx::fail));
+    router.get("/v1/models").handler(ctx -> service.models().onSuccess(m -> ok(ctx, 200, m)).onFailure(ctx::fail));
     router.get("/v1/events").handler(this::lifecycleEvents);
 
     router.route().failureHandler(this::failure);
+    router.errorHandler(400, ApiVerticle::badRequest);
     router.errorHandler(404, ctx -> error(ctx, new ApiException(404, "not_found", "no such resource", null)));
     router.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", "method not allowed here", null)));
     router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null)));
+    faults = new FaultLog(vertx, store);
 
-    return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60)).requestHandler(router).listen(port).onSuccess(server -> {
-      actualPort = server.actualPort();
+    HttpServer server = ConnectionGuard.createServer(vertx, new HttpServerOptions().setIdleTimeout(60), connectionLimits,
+        "client API", router);
+    return InvalidRequests.answerAsJson(server).listen(port).onSuccess(listening -> {
+      actualPort = listening.actualPort();
       LOG.info("Client API listening on port {}", actualPort);
     });
   }
@@ -102,13 +116,9 @@ public final class ApiVerticle extends VerticleBase {
   private void create(RoutingContext ctx) {
     JsonObject body;
     try {
-      body = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", "body"));
-      return;
-    }
-    if (body == null) {
-      ctx.fail(new ApiException(400, "invalid_request", "the body is not a JSON object", "body"));
+      body = ClientJson.parseObject(ctx.body().buffer());
+    } catch (ApiException e) {
+      ctx.fail(e);
       return;
     }
     service.create(body, Set.of(), ctx.request().getHeader("Idempotency-Key"), ctx.get(ApiKeys.CALLER_SCOPE))
@@ -138,16 +148,42 @@ public final class ApiVerticle extends VerticleBase {
         .onSuccess(e -> ok(ctx, 200, e)).onFailure(ctx::fail);
   }
 
+  /** Router-level 400s: the path or query string did not decode (a malformed percent-escape), or something else. */
+  private static void badRequest(RoutingContext ctx) {
+    if (!decodes(ctx.request().path())) {
+      error(ctx, ApiException.invalid("path", "the path has a malformed percent-escape"));
+    } else if (!decodes(ctx.request().query())) {
+      error(ctx, ApiException.invalid("query", "the query string has a malformed percent-escape"));
+    } else {
+      error(ctx, new ApiException(400, "invalid_request", "the request could not be read", null));
+    }
+  }
+
+  private static boolean decodes(String encoded) {
+    try {
+      URLDecoder.decode(encoded == null ? "" : encoded, StandardCharsets.UTF_8);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private void failure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
       error(ctx, api);
+    } else if (failure instanceof ConnectionPoolTooBusyException) {
+      // every database connection is busy and ORCH_PG_POOL_WAIT_QUEUE requests already wait for one
+      ctx.response().putHeader("Retry-After", "1");
+      error(ctx, ApiException.unavailable("the service is at capacity; try again shortly"));
     } else if (ctx.statusCode() == 413) {
       error(ctx, new ApiException(413, "payload_too_large", "request bodies are limited to 1 MiB", null));
-    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+    } else if (ctx.statusCode() == 400) {
+      badRequest(ctx);
+    } else if (ctx.statusCode() > 400 && ctx.statusCode() < 500) {
       error(ctx, new ApiException(ctx.statusCode(), "invalid_request", "the request could not be read", null));
     } else {
-      LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      faults.failed(ctx.request().method() + " " + ctx.request().path(), failure);
       error(ctx, ApiException.unavailable("the service could not complete the request; try again"));
     }
   }

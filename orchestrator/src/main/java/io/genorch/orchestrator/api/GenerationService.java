@@ -5,17 +5,29 @@ import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.net.PublicAddresses;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.persistence.GenerationStore.IdempotencyKey;
 import io.genorch.common.provider.Providers;
+import io.genorch.orchestrator.callbacks.CallbackAddresses;
+import io.genorch.common.catalog.Catalog;
+import io.genorch.common.catalog.CatalogModel;
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.persistence.ProviderHealth;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.Predicate;
 
 /**
@@ -33,12 +45,18 @@ public final class GenerationService {
   private final Providers providers;
   private final Predicate<String> providerEnabled;
   private final EventBus eventBus;
+  private final CallbackAddresses callbackAddresses;
+  private final Supplier<Catalog> catalog;
+  private final ProviderHealth health;
 
   public GenerationService(
-      GenerationStore store, RequestValidator validator, Providers providers, Predicate<String> providerEnabled,
-      EventBus eventBus) {
+      GenerationStore store, RequestValidator validator, CallbackAddresses callbackAddresses, Providers providers,
+      Predicate<String> providerEnabled, EventBus eventBus, Supplier<Catalog> catalog, ProviderHealth health) {
+    this.catalog = catalog;
+    this.health = health;
     this.store = store;
     this.validator = validator;
+    this.callbackAddresses = callbackAddresses;
     this.providers = providers;
     this.providerEnabled = providerEnabled;
     this.eventBus = eventBus;
@@ -53,10 +71,19 @@ public final class GenerationService {
    * @param callerScope whose Idempotency-Keys these are (a hash of the API key, or "eventbus")
    */
   public Future<Accepted> create(JsonObject body, Set<String> transportFields, String idempotencyKey, String callerScope) {
-    GenerationRequest request;
+    // only routing needs the circuits: a request naming its provider costs no extra query
+    Future<Map<String, ProviderHealth.Circuit>> circuits = body.getValue("provider") == null
+        ? health.circuits()
+        : Future.succeededFuture(Map.of());
+    return circuits.compose(known -> create(body, transportFields, idempotencyKey, callerScope, known));
+  }
+
+  private Future<Accepted> create(JsonObject body, Set<String> transportFields, String idempotencyKey, String callerScope,
+      Map<String, ProviderHealth.Circuit> circuits) {
+    RequestValidator.Validated validated;
     IdempotencyKey key = null;
     try {
-      request = validator.validate(body, transportFields);
+      validated = validator.validate(body, transportFields, circuits);
       if (idempotencyKey != null) {
         if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY) {
           throw ApiException.invalid("Idempotency-Key", "Idempotency-Key must have 1 to 255 characters");
@@ -69,7 +96,10 @@ public final class GenerationService {
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
-    return store.create(request, key)
+    IdempotencyKey idempotency = key;
+    GenerationRequest request = validated.request();
+    return checkCallbackDestination(request.callbackUrl())
+        .compose(checked -> store.create(request, idempotency, validated.routed()))
         .recover(err -> Future.failedFuture(err instanceof GenerationStore.IdempotencyConflictException
             ? new ApiException(409, "idempotency_conflict", err.getMessage(), null)
             : err))
@@ -81,7 +111,27 @@ public final class GenerationService {
         });
   }
 
+  /**
+   * Refuses a callback URL whose host is not a public address or whose name does not resolve, or resolves to any
+   * address that is not public, now, rather than accepting a generation whose callback can never be delivered.
+   */
+  private Future<Void> checkCallbackDestination(String callbackUrl) {
+    if (callbackUrl == null) {
+      return Future.succeededFuture();
+    }
+    String host = URI.create(callbackUrl).getHost();
+    return callbackAddresses.resolve(host).<Void>mapEmpty().recover(err -> Future.failedFuture(
+        err instanceof PublicAddresses.NotPublicException
+            ? ApiException.invalid("callbackUrl", "callbackUrl must point to a public address: " + err.getMessage())
+            : err instanceof UnknownHostException
+                ? ApiException.invalid("callbackUrl", "callbackUrl host " + host + " does not resolve")
+                : err));
+  }
+
   public Future<Generation> get(String id) {
+    if (!ClientJson.isStorable(id)) {
+      return Future.failedFuture(ApiException.notFound("no generation with this id"));
+    }
     return store.find(id).compose(g -> g
         .map(Future::succeededFuture)
         .orElseGet(() -> Future.failedFuture(ApiException.notFound("no generation " + id))));
@@ -112,6 +162,9 @@ public final class GenerationService {
   }
 
   public Future<JsonObject> timeline(String id) {
+    if (!ClientJson.isStorable(id)) {
+      return Future.failedFuture(ApiException.notFound("no generation with this id"));
+    }
     return store.timeline(id).compose(entries -> entries
         .map(list -> {
           JsonArray data = new JsonArray();
@@ -141,10 +194,43 @@ public final class GenerationService {
     });
   }
 
-  public JsonObject providers() {
-    JsonArray data = new JsonArray();
-    providers.list().forEach(a -> data.add(a.spec().toJson().put("enabled", providerEnabled.test(a.id()))));
-    return new JsonObject().put("data", data);
+  /** Each provider with its settings, the models the catalog routes to it, and its circuit. */
+  public Future<JsonObject> providers() {
+    Catalog current = catalog.get();
+    return health.circuits().map(circuits -> {
+      JsonArray data = new JsonArray();
+      providers.list().forEach(a -> {
+        ProviderHealth.Circuit circuit = circuits.getOrDefault(a.id(), ProviderHealth.Circuit.closed(a.id()));
+        JsonArray models = new JsonArray();
+        current.routesAt(a.id()).forEach(e -> models.add(new JsonObject().put("model", e.getKey().id())
+            .put("providerModel", e.getValue().providerModel()).put("retired", e.getKey().retired())));
+        data.add(a.spec().toJson()
+            .put("enabled", providerEnabled.test(a.id()))
+            .put("models", models)
+            .put("health", circuit.health().wire())
+            .put("circuit", circuit.toJson()));
+      });
+      return new JsonObject().put("data", data);
+    });
+  }
+
+  /** GET /v1/models: the catalog in force, each route with whether its provider is enabled and its health. */
+  public Future<JsonObject> models() {
+    Catalog current = catalog.get();
+    return health.circuits().map(circuits -> {
+      JsonArray data = new JsonArray();
+      for (CatalogModel model : current.models()) {
+        JsonObject json = model.toJson();
+        json.getJsonArray("routes").forEach(r -> {
+          JsonObject route = (JsonObject) r;
+          String provider = route.getString("provider");
+          route.put("enabled", providerEnabled.test(provider))
+              .put("health", circuits.getOrDefault(provider, ProviderHealth.Circuit.closed(provider)).health().wire());
+        });
+        data.add(json);
+      }
+      return new JsonObject().put("data", data);
+    });
   }
 
   private static int parseLimit(String value, int fallback, int max) {
@@ -168,11 +254,13 @@ public final class GenerationService {
 
   private static String decodeCursor(String cursor) {
     try {
-      String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (id.startsWith("gen_")) {
+      String id = StandardCharsets.UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(Base64.getUrlDecoder().decode(cursor)))
+          .toString();
+      if (id.startsWith("gen_") && ClientJson.isStorable(id)) {
         return id;
       }
-    } catch (IllegalArgumentException ignored) {
+    } catch (IllegalArgumentException | CharacterCodingException ignored) {
       // reported below
     }
     throw ApiException.invalid("cursor", "cursor is not one this service handed out");

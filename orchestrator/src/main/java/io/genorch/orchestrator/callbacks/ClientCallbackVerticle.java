@@ -3,6 +3,10 @@ package io.genorch.orchestrator.callbacks;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.net.PublicAddresses;
+import io.genorch.common.work.LeasedWorkLoop;
+import io.genorch.common.work.LeasedWorkLoop.Round;
+import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -45,8 +49,8 @@ public final class ClientCallbackVerticle extends VerticleBase {
   private final Duration retryFor;
   private final int batchSize;
   private WebClient client;
-  private boolean sweeping;
-  private boolean sweepAgain;
+  private CallbackAddresses addresses;
+  private LeasedWorkLoop<Row> loop;
 
   public ClientCallbackVerticle(ServiceContext ctx, CallbackOptions options) {
     this.ctx = ctx;
@@ -62,40 +66,36 @@ public final class ClientCallbackVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    addresses = new CallbackAddresses(vertx, allowPrivate);
     client = WebClient.create(vertx, new WebClientOptions().setUserAgent("genorch-callbacks").setFollowRedirects(false));
-    vertx.setPeriodic(sweepInterval.toMillis(), t -> sweep());
+    // a claim outlives one delivery attempt by a wide margin: all of a batch is attempted at once
+    Duration lease = timeout.plusSeconds(50);
+    loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("client-callbacks", batchSize, batchSize, lease,
+        sweepInterval), new Work<>() {
+          @Override
+          public Future<List<Row>> claim(int limit, Duration claimLease) {
+            return ctx.pool().preparedQuery(ClientCallbackSql.CLAIM_DUE).execute(Tuple.of(limit, claimLease.toSeconds()))
+                .map(rows -> {
+                  List<Row> claimed = new ArrayList<>(rows.size());
+                  rows.forEach(claimed::add);
+                  return claimed;
+                });
+          }
+
+          @Override
+          public Future<?> process(Row row, Round round) {
+            return deliver(row);
+          }
+        });
+    ctx.metrics().workLoop(loop);
+    loop.start();
     return vertx.eventBus().<JsonObject>localConsumer(Addresses.EVENTS, m -> {
       JsonObject generation = m.body().getJsonObject("generation", new JsonObject());
       boolean terminal = GenerationStatus.fromWire(generation.getString("status")).map(GenerationStatus::isTerminal).orElse(false);
       if (terminal && generation.getString("callbackUrl") != null) {
-        sweep();
+        loop.wake();
       }
     }).completion();
-  }
-
-  private void sweep() {
-    if (sweeping) {
-      sweepAgain = true;
-      return;
-    }
-    sweeping = true;
-    sweepAgain = false;
-    Duration lease = timeout.plusSeconds(50);
-    ctx.pool().preparedQuery(ClientCallbackSql.CLAIM_DUE)
-        .execute(Tuple.of(batchSize, lease.toSeconds()))
-        .compose(rows -> {
-          List<Future<Void>> deliveries = new ArrayList<>();
-          rows.forEach(row -> deliveries.add(deliver(row)));
-          return Future.join(deliveries).map(rows.size());
-        })
-        .onComplete(ar -> {
-          sweeping = false;
-          if (ar.failed()) {
-            LOG.warn("Client callback sweep failed: {}", ar.cause().toString());
-          } else if (sweepAgain || ar.result() == batchSize) {
-            sweep();
-          }
-        });
   }
 
   private Future<Void> deliver(Row row) {
@@ -169,18 +169,12 @@ public final class ClientCallbackVerticle extends VerticleBase {
     if (host == null) {
       return Future.succeededFuture(new Target(url, null, "callbackUrl has no host"));
     }
-    if (CallbackAddresses.isPrivateHost(host)) {
-      return Future.succeededFuture(new Target(url, null, "callbackUrl host " + host + " is a private address"));
-    }
     // a failed lookup fails this future: counted as a failed attempt and retried, nothing sent
-    return vertx.executeBlocking(() -> InetAddress.getAllByName(host), false).map(addresses -> {
-      for (InetAddress address : addresses) {
-        if (CallbackAddresses.isPrivate(address)) {
-          return new Target(url, null, "callbackUrl host " + host + " resolves to private address " + address.getHostAddress());
-        }
-      }
-      return new Target(pinnedUrl(uri, addresses[0]), host, null);
-    });
+    return addresses.resolve(host)
+        .map(resolved -> new Target(pinnedUrl(uri, resolved.get(0)), host, null))
+        .recover(err -> err instanceof PublicAddresses.NotPublicException
+            ? Future.succeededFuture(new Target(url, null, "callbackUrl refused: " + err.getMessage()))
+            : Future.failedFuture(err));
   }
 
   /**
@@ -234,9 +228,9 @@ public final class ClientCallbackVerticle extends VerticleBase {
     return Duration.ofMillis(capped + ThreadLocalRandom.current().nextLong(capped / 5 + 1));
   }
 
+  /** Waits for the attempts in flight (each bounded by the callback timeout), then closes the client. */
   @Override
   public Future<?> stop() {
-    client.close();
-    return Future.succeededFuture();
+    return loop.stop().andThen(ar -> client.close());
   }
 }

@@ -6,7 +6,7 @@ import io.genorch.common.outputs.OutputStore;
 import io.genorch.common.outputs.StorageOptions;
 import io.genorch.common.work.LeasedWorkLoop;
 import io.genorch.common.work.LeasedWorkLoop.Round;
-import io.genorch.orchestrator.callbacks.CallbackAddresses;
+import io.genorch.common.net.PublicAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -60,7 +60,7 @@ public final class OutputCopyVerticle extends VerticleBase {
   private LeasedWorkLoop<Copy> loop;
 
   public OutputCopyVerticle(ServiceContext ctx, OutputCopyOptions options, OutputStore store) {
-    this(ctx, options, store, options.storage().allowPrivate() ? null : CallbackAddresses::isPrivate);
+    this(ctx, options, store, options.storage().allowPrivate() ? null : a -> !PublicAddresses.isPublic(a));
   }
 
   /** @param refusedAddress source addresses never fetched; null: any (ORCH_CALLBACK_ALLOW_PRIVATE=true) */

@@ -10,6 +10,9 @@ import java.time.Duration;
 /**
  * Submits accepted generations: at once when the API wakes it, and by a periodic sweep that also picks up what a
  * stopped instance left (never sent, or sent without an answer) and retries that were waiting for their time.
+ * Both are bounded by ORCH_SUBMIT_CONCURRENCY: a wake that finds that many submits of wakes running is dropped
+ * (the generation is in the database, and the next sweep sends it), and a sweep works through its batch that
+ * many at a time.
  */
 public final class SubmissionVerticle extends VerticleBase {
 
@@ -17,7 +20,9 @@ public final class SubmissionVerticle extends VerticleBase {
   private final Submitter submitter;
   private final Duration sweepInterval;
   private final int batchSize;
+  private final int concurrency;
   private boolean sweeping;
+  private int wakesRunning;
 
   public SubmissionVerticle(ServiceContext ctx) {
     this.ctx = ctx;
@@ -25,14 +30,22 @@ public final class SubmissionVerticle extends VerticleBase {
     this.submitter = new Submitter(ctx, options.backoff(), options.sendLease());
     this.sweepInterval = options.sweepInterval();
     this.batchSize = options.batchSize();
+    this.concurrency = ctx.config().submitConcurrency();
   }
 
   @Override
   public Future<?> start() {
     vertx.setPeriodic(sweepInterval.toMillis(), t -> sweep());
-    vertx.setPeriodic(Duration.ofMinutes(10).toMillis(), t -> ctx.gate().prune());
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.SUBMISSION_WAKE,
-        m -> submitter.submit(m.body().getString("id"))).completion();
+    return vertx.eventBus().<JsonObject>localConsumer(Addresses.SUBMISSION_WAKE, m -> wake(m.body().getString("id")))
+        .completion();
+  }
+
+  private void wake(String id) {
+    if (wakesRunning >= concurrency) {
+      return; // left to the sweep
+    }
+    wakesRunning++;
+    submitter.submit(id).onComplete(ar -> wakesRunning--);
   }
 
   private void sweep() {
@@ -40,6 +53,6 @@ public final class SubmissionVerticle extends VerticleBase {
       return;
     }
     sweeping = true;
-    submitter.sweep(batchSize).onComplete(ar -> sweeping = false);
+    submitter.sweep(batchSize, concurrency).onComplete(ar -> sweeping = false);
   }
 }

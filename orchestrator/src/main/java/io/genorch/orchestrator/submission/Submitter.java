@@ -12,21 +12,27 @@ import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends queued generations to their providers. A generation is taken for sending by one conditional update, so
- * several instances never send the same one; its callback token is bound before the request leaves, so a
- * callback that races the answer still finds it. Outcomes:
+ * Sends queued generations to their providers. A generation is claimed by one conditional update, so several
+ * instances never send the same one; its callback token is bound before the request leaves, so a callback that
+ * races the answer still finds it. Then comes the request permit ({@link io.genorch.common.persistence.ProviderGate}),
+ * and only with it is the generation marked 'sending', just before the request is written: a claim that never got
+ * that far (no permit, the gate's database call failed, the instance stopped) goes back to pending and is never
+ * taken for ambiguous. Outcomes of a send:
  * <ul>
  *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
  *   <li>refused (4xx): failed at once with the provider's reason, {@code resolvedBy: submit};</li>
@@ -54,61 +60,105 @@ public final class Submitter {
     this.webhookBaseUrl = ctx.config().publicWebhookBaseUrl();
   }
 
-  /** One pass: settles abandoned sends, then submits every due generation it can get a permit for. */
-  public Future<Integer> sweep(int batchSize) {
+  /**
+   * One pass: returns abandoned claims, settles abandoned sends, then submits the due generations it can get a
+   * permit for, {@code concurrency} at a time. A provider refused a permit once is not asked again in this pass.
+   */
+  public Future<Integer> sweep(int batchSize, int concurrency) {
     String[] providers = enabledProviders();
     if (providers.length == 0) {
       return Future.succeededFuture(0);
     }
-    return settleAbandoned(providers, batchSize)
+    return ctx.store().returnAbandonedSubmitClaims(providers, batchSize)
+        .compose(v -> settleAbandoned(providers, batchSize))
         .compose(v -> ctx.pool().preparedQuery(SubmissionSql.DUE_FOR_SUBMISSION).execute(Tuple.of(providers, batchSize)))
         .compose(rows -> {
-          List<Future<Boolean>> attempts = new ArrayList<>();
-          rows.forEach(row -> attempts.add(submit(row.getString("id"))));
-          return Future.join(attempts).map(v -> (int) attempts.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
+          Iterator<Row> due = rows.iterator();
+          Set<String> refused = new HashSet<>();
+          AtomicInteger sent = new AtomicInteger();
+          List<Future<Void>> lanes = new ArrayList<>();
+          for (int i = 0; i < Math.min(concurrency, rows.size()); i++) {
+            lanes.add(lane(due, refused, sent));
+          }
+          return Future.join(lanes).map(v -> sent.get());
         });
+  }
+
+  private Future<Void> lane(Iterator<Row> due, Set<String> refused, AtomicInteger sent) {
+    if (!due.hasNext()) {
+      return Future.succeededFuture();
+    }
+    return submit(due.next().getString("id"), refused).compose(wasSent -> {
+      if (wasSent) {
+        sent.incrementAndGet();
+      }
+      return lane(due, refused, sent);
+    });
+  }
+
+  /** {@link #submit(String, Set)} on its own, as when the API wakes the submitter for a new generation. */
+  public Future<Boolean> submit(String id) {
+    return submit(id, new HashSet<>());
   }
 
   /**
    * Submits one generation if it is due and a permit is free; true when a request was sent. Never fails: problems
    * are logged and the generation stays due for the next sweep. The claim comes before the permit, so that
    * instances racing for the same row do not spend the fleet-wide request budget on rows they then lose.
+   *
+   * @param refused providers that were refused a permit earlier in the same pass: not asked again, and then nothing
+   *     is written for the generation, which stays due
    */
-  public Future<Boolean> submit(String id) {
+  Future<Boolean> submit(String id, Set<String> refused) {
     return ctx.store().find(id).compose(found -> {
       if (found.isEmpty() || found.get().status() != GenerationStatus.QUEUED) {
         return Future.succeededFuture(false);
       }
       Generation generation = found.get();
       ProviderSettings settings = ctx.settings(generation.provider());
-      if (!settings.enabled()) {
+      if (!settings.enabled() || refused.contains(generation.provider())) {
         return Future.succeededFuture(false);
       }
-      return claimAndSend(generation, settings);
+      return claimAndSend(generation, settings, refused);
     }).recover(err -> {
       LOG.warn("Submitting {} failed; it stays queued for the next sweep", id, err);
       return Future.succeededFuture(false);
     });
   }
 
-  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings) {
+  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings, Set<String> refused) {
+    String id = generation.id();
     String token = WebhookTokens.newToken();
-    Tuple claim = Tuple.of(generation.id(), Buffer.buffer(WebhookTokens.hash(token)), (double) sendLease.toSeconds());
-    return ctx.pool().preparedQuery(SubmissionSql.CLAIM_FOR_SENDING).execute(claim).compose(rows -> {
-      if (rows.size() == 0) {
+    return ctx.store().claimForSending(id, WebhookTokens.hash(token), sendLease).compose(claimed -> {
+      if (claimed.isEmpty()) {
         return Future.succeededFuture(false); // another instance took it, or it is not due
       }
-      int attempt = rows.iterator().next().getInteger("submit_attempts");
+      int attempt = claimed.get();
       ProviderAdapter adapter = ctx.adapter(generation.provider());
       String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
       return ctx.gate().withPermit(generation.provider(),
-          () -> ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-              .compose(result -> settle(generation, settings, attempt, result))
-              .map(true),
-          () -> ctx.pool().preparedQuery(SubmissionSql.RELEASE_CLAIM)
-              .execute(Tuple.of(generation.id(), BUDGET_RETRY.toMillis() / 1000.0))
-              .map(false));
+          () -> ctx.store().markSending(id, sendLease)
+              .compose(marked -> !marked
+                  ? Future.succeededFuture(false) // the claim ran out meanwhile and went back to pending
+                  : ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+                      .compose(result -> settle(generation, settings, attempt, result))
+                      .map(true)),
+          () -> {
+            refused.add(generation.provider());
+            return releaseClaim(id);
+          })
+          .recover(err -> {
+            // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
+            // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
+            // claim's lease brings it back
+            LOG.warn("Submitting {} failed: {}; a claim not yet sent goes back to pending", id, err.toString());
+            return releaseClaim(id);
+          });
     });
+  }
+
+  private Future<Boolean> releaseClaim(String id) {
+    return ctx.store().releaseSubmitClaim(id, BUDGET_RETRY).map(false);
   }
 
   private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, SubmitResult result) {
@@ -135,7 +185,7 @@ public final class Submitter {
       }
       Duration wait = backoff.delayAfter(attempt, transientFailure.retryAfter());
       return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", true).put("retryInMs", wait.toMillis()))
-          .compose(v -> ctx.pool().preparedQuery(SubmissionSql.RETRY_LATER).execute(Tuple.of(id, wait.toMillis() / 1000.0)))
+          .compose(v -> ctx.store().retrySubmitLater(id, wait))
           .mapEmpty();
     }
     SubmitResult.Ambiguous ambiguous = (SubmitResult.Ambiguous) result;
@@ -162,9 +212,8 @@ public final class Submitter {
           List<Future<Void>> settled = new ArrayList<>();
           for (Row row : rows) {
             String id = row.getString("id");
-            settled.add(ctx.pool().preparedQuery(SubmissionSql.TAKE_ABANDONED_SEND)
-                .execute(Tuple.of(id, (double) sendLease.toSeconds()))
-                .compose(taken -> taken.size() == 0
+            settled.add(ctx.store().takeAbandonedSend(id, sendLease)
+                .compose(taken -> !taken
                     ? Future.<Void>succeededFuture()
                     : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),
                         "the instance sending it stopped before the provider answered", 0))));

@@ -1,24 +1,44 @@
 package io.genorch.orchestrator.callbacks;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import io.genorch.common.net.PublicAddresses.NotPublicException;
+import io.genorch.common.testing.Await;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
+/** Callback destinations are resolved and checked unless private destinations are allowed. */
 class CallbackAddressesTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {"localhost", "LOCALHOST.", "api.localhost", "127.0.0.1", "10.1.2.3", "172.16.0.1",
-      "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "[::1]", "[fd00::1]", "[fe80::1]",
-      "metadata.google.internal", "2130706433", "127.1", "1.2.3.4.5", "0177.0.0.1", "012.0.0.1"})
-  void privateDestinationsAreRecognised(String host) {
-    assertTrue(CallbackAddresses.isPrivateHost(host), host);
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() {
+    vertx.close();
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"example.com", "8.8.8.8", "100.128.0.1", "[2001:4860:4860::8888]"})
-  void publicDestinationsPass(String host) {
-    assertFalse(CallbackAddresses.isPrivateHost(host), host);
+  @Test
+  void aNameResolvingToAPrivateAddressIsRefused() throws Exception {
+    CallbackAddresses addresses = new CallbackAddresses(vertx, false, host -> new InetAddress[] {InetAddress.getByName("10.1.2.3")});
+    assertInstanceOf(NotPublicException.class, Await.failure(addresses.resolve("hooks.example.com")));
+  }
+
+  @Test
+  void aPublicNameGivesItsAddresses() throws Exception {
+    InetAddress address = InetAddress.getByName("93.184.215.14");
+    CallbackAddresses addresses = new CallbackAddresses(vertx, false, host -> new InetAddress[] {address});
+    assertEquals(List.of(address), Await.result(addresses.resolve("hooks.example.com")));
+  }
+
+  @Test
+  void allowingPrivateDestinationsChecksNothing() throws Exception {
+    CallbackAddresses addresses = new CallbackAddresses(vertx, true, host -> {
+      throw new AssertionError("nothing is resolved");
+    });
+    assertEquals(List.of(), Await.result(addresses.resolve("0x7f000001")));
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.testing.Await;
-import io.genorch.orchestrator.callbacks.CallbackAddresses;
+import io.genorch.common.net.PublicAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class OutputDownloaderTest {
 
   private static final Predicate<InetAddress> ALL_PRIVATE_BUT_THE_SOURCE =
-      a -> CallbackAddresses.isPrivate(a) && !a.getHostAddress().equals("127.0.0.1");
+      a -> !PublicAddresses.isPublic(a) && !a.getHostAddress().equals("127.0.0.1");
 
   private static Vertx vertx;
   private static HttpServer source;
@@ -90,7 +90,7 @@ class OutputDownloaderTest {
 
   @Test
   void aLoopbackSourceIsRefusedByTheServiceRule() throws Exception {
-    Throwable refused = failure(CallbackAddresses::isPrivate, 1_000_000, "/file");
+    Throwable refused = failure(a -> !PublicAddresses.isPublic(a), 1_000_000, "/file");
     assertInstanceOf(OutputDownloader.Refused.class, refused);
     assertTrue(refused.getMessage().contains("127.0.0.1"), refused.getMessage());
   }

@@ -164,6 +164,11 @@ public final class ApimartDialect implements ProviderDialect {
   }
 
   @Override
+  public String retryableFailureCode() {
+    return "system_error";
+  }
+
+  @Override
   public JsonObject errorBody(ProviderError e) {
     String message = e.message();
     if (!e.problems().isEmpty()) {

@@ -145,6 +145,17 @@ public final class Heo365Sora2Dialect implements ProviderDialect {
   }
 
   @Override
+  public String retryableFailureCode() {
+    return defaultFailureCode();
+  }
+
+  /** Its one model (the body names the project, sora2, and the mode, not the model). */
+  @Override
+  public String model(JsonObject body) {
+    return "sora-2";
+  }
+
+  @Override
   public JsonObject errorBody(ProviderError e) {
     return new JsonObject().put("success", false).put("code", e.status()).put("message", e.message());
   }

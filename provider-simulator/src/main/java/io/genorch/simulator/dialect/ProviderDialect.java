@@ -60,6 +60,27 @@ public interface ProviderDialect {
   /** The error code/message of a failure when none was asked for. */
   String defaultFailureCode();
 
+  /**
+   * The failure of the provider's retry class ({@code [sim:fail=retryable]}): a failure the provider says was its
+   * own (a system error; kling's TASK_FAILED), which a client may submit again.
+   */
+  String retryableFailureCode();
+
+  /** The model a submit body asks for (providers with one model and no model field answer it). */
+  default String model(JsonObject body) {
+    return body.getValue("model") instanceof String s ? s : null;
+  }
+
+  /** A submit during the provider's maintenance ({@code [sim:maintenance]} or a maintenance window). */
+  default ProviderError maintenance() {
+    return new ProviderError(503, ErrorKind.UNAVAILABLE, "Service under maintenance, please try again later", List.of());
+  }
+
+  /** A submit for a model the provider no longer serves ({@code [sim:model-not-found]} or a retired model). */
+  default ProviderError modelNotFound(String model) {
+    return ProviderError.notFound("Model not found: " + model);
+  }
+
   /** Renders an error in the provider's shape. */
   JsonObject errorBody(ProviderError error);
 

@@ -180,6 +180,17 @@ public final class RunblobKlingO3Dialect implements ProviderDialect {
   }
 
   @Override
+  public String retryableFailureCode() {
+    return "TASK_FAILED";
+  }
+
+  /** The seed's MAINTENANCE code ("Service temporarily unavailable", retry later), in FastAPI's shape. */
+  @Override
+  public ProviderError maintenance() {
+    return new ProviderError(503, ErrorKind.UNAVAILABLE, "MAINTENANCE", List.of());
+  }
+
+  @Override
   public JsonObject errorBody(ProviderError e) {
     return Checks.fastApiError(e);
   }

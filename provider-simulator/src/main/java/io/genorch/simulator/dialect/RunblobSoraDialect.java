@@ -146,6 +146,17 @@ public final class RunblobSoraDialect implements ProviderDialect {
   }
 
   @Override
+  public String retryableFailureCode() {
+    return "Internal error, please try again";
+  }
+
+  /** Its one model: the body names none. */
+  @Override
+  public String model(JsonObject body) {
+    return "sora-2";
+  }
+
+  @Override
   public JsonObject errorBody(ProviderError e) {
     return Checks.fastApiError(e);
   }

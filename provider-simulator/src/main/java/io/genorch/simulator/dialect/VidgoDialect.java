@@ -135,6 +135,11 @@ public final class VidgoDialect implements ProviderDialect {
   }
 
   @Override
+  public String retryableFailureCode() {
+    return "Internal server error, please try again later";
+  }
+
+  @Override
   public JsonObject errorBody(ProviderError e) {
     String message = e.message();
     if (!e.problems().isEmpty()) {

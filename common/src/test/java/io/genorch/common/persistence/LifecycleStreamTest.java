@@ -1,0 +1,192 @@
+package io.genorch.common.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.domain.GenerationRequest;
+import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.persistence.GenerationStore.Applied;
+import io.genorch.common.statemachine.Change;
+import io.genorch.common.statemachine.Source;
+import io.genorch.common.testing.Await;
+import io.genorch.common.testing.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** GET /v1/events' stream: transitions never wait for each other, readers never skip or repeat an event. */
+@ExtendWith(VertxExtension.class)
+class LifecycleStreamTest {
+
+  private static final int WRITERS = 8;
+  private static final int TRANSITIONS_PER_WRITER = 200;
+
+  @RegisterExtension
+  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
+  private GenerationStore store;
+
+  @BeforeEach
+  void store(Vertx vertx) {
+    store = new GenerationStore(db.open().pool(vertx, WRITERS + 2), vertx.eventBus());
+  }
+
+  private static GenerationRequest request() {
+    return new GenerationRequest("runblob-sora", "sora-2", "a red fox", null, "9:16", 10, null, null, new JsonObject());
+  }
+
+  private static Change change(GenerationStatus status) {
+    return new Change(Source.SUBMIT, status, "task", null, null, null, null, null, null);
+  }
+
+  private List<String> ids(List<JsonObject> events) {
+    return events.stream().map(e -> e.getString("id")).toList();
+  }
+
+  private static void assertStrictlyIncreasing(List<JsonObject> events) {
+    for (int i = 1; i < events.size(); i++) {
+      assertTrue(events.get(i).getLong("seq") > events.get(i - 1).getLong("seq"), "seq rises at " + i);
+    }
+  }
+
+  @Test
+  void aTransitionCommitsWhileAnotherIsOpenAndReadersSeeBothOnceCommitted() throws Exception {
+    String held = Await.result(store.create(request(), null)).generation().id();
+    String other = Await.result(store.create(request(), null)).generation().id();
+    try (Connection writer = db.connect()) {
+      // generation "held" is mid-transition in another instance: its row locked, its lifecycle event written
+      writer.setAutoCommit(false);
+      try (var lock = writer.prepareStatement("SELECT id FROM generations WHERE id = ? FOR UPDATE");
+          var insert = writer.prepareStatement("INSERT INTO lifecycle_events (id, type, generation_id, payload)"
+              + " VALUES ('evt_held', 'generation.submitted', ?, '{\"id\":\"evt_held\"}')")) {
+        lock.setString(1, held);
+        lock.executeQuery().close();
+        insert.setString(1, held);
+        insert.executeUpdate();
+      }
+
+      Applied applied = Await.result(store.apply(other, change(GenerationStatus.SUBMITTED)));
+      String otherEvent = applied.event().id();
+      List<JsonObject> whileOpen = Await.result(store.lifecycleEventsAfter(0, 10));
+      assertEquals(List.of(otherEvent), ids(whileOpen), "the committed transition is readable at once");
+      long readerPosition = whileOpen.get(0).getLong("seq");
+
+      writer.commit();
+      List<JsonObject> both = Await.result(store.lifecycleEventsAfter(0, 10));
+      assertEquals(List.of(otherEvent, "evt_held"), ids(both), "positions follow commit order");
+      assertStrictlyIncreasing(both);
+      assertEquals(both, Await.result(store.lifecycleEventsAfter(0, 10)), "the order is stable");
+      assertEquals(List.of("evt_held"), ids(Await.result(store.lifecycleEventsAfter(readerPosition, 10))),
+          "a reader already past the other event still gets the one committed later");
+    }
+  }
+
+  @Test
+  void concurrentWritersAndAPagingReaderSeeEveryEventExactlyOnceInRisingSeq(Vertx vertx) throws Exception {
+    // two instances over one database, each with its running sequencer, besides the reader's own passes
+    GenerationStore otherInstance = new GenerationStore(db.open().pool(vertx, WRITERS / 2 + 1), vertx.eventBus());
+    store.sequencer().start(vertx);
+    otherInstance.sequencer().start(vertx);
+    List<List<String>> generations = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      List<Future<String>> created = new ArrayList<>();
+      for (int g = 0; g < TRANSITIONS_PER_WRITER / 2; g++) {
+        created.add(store.create(request(), null).map(c -> c.generation().id()));
+      }
+      generations.add(Await.result(Future.all(created)).list());
+    }
+
+    Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<Future<Void>> writers = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      List<String> lane = generations.get(w);
+      GenerationStore instance = w % 2 == 0 ? store : otherInstance;
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : lane) {
+        for (GenerationStatus status : List.of(GenerationStatus.SUBMITTED, GenerationStatus.SUCCEEDED)) {
+          chain = chain.compose(v -> instance.apply(id, change(status)))
+              .map(applied -> {
+                written.add(applied.event().id());
+                return null;
+              });
+        }
+      }
+      writers.add(chain);
+    }
+    CompletableFuture<?> allWritten = Future.all(writers).toCompletionStage().toCompletableFuture();
+
+    List<JsonObject> read = new ArrayList<>();
+    long after = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int expected = WRITERS * TRANSITIONS_PER_WRITER;
+    while (read.size() < expected && System.nanoTime() < deadline) {
+      List<JsonObject> page = Await.result(store.lifecycleEventsAfter(after, 50));
+      read.addAll(page);
+      after = page.isEmpty() ? after : page.get(page.size() - 1).getLong("seq");
+    }
+    allWritten.get(10, TimeUnit.SECONDS);
+    read.addAll(Await.result(store.lifecycleEventsAfter(after, 1000)));
+
+    assertEquals(expected, written.size());
+    assertEquals(expected, read.size(), "every event once");
+    assertEquals(written, new HashSet<>(ids(read)));
+    assertStrictlyIncreasing(read);
+  }
+
+  @Test
+  void theSequencerPositionsCommittedEventsWithoutAnyReader(Vertx vertx) throws Exception {
+    store.sequencer().start(vertx);
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (db.count("SELECT count(*) FROM lifecycle_events WHERE seq IS NULL") > 0 && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(5);
+    }
+    assertEquals(1, db.count("SELECT count(*) FROM lifecycle_events WHERE seq IS NOT NULL"));
+  }
+
+  @Test
+  void aPassHangingWithTheLockShowsAsAGrowingLagWhileReadersStillAnswer(Vertx vertx) throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    try (Connection hung = db.connect()) {
+      // a pass elsewhere that took the lock and never finishes
+      hung.setAutoCommit(false);
+      try (var st = hung.createStatement()) {
+        st.execute("SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))");
+      }
+      store.sequencer().start(vertx);
+      Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
+      assertTrue(Await.result(store.lifecycleEventsAfter(0, 10)).isEmpty(), "the reader answers with what is positioned");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (store.sequencer().lagSeconds() < 1.0 && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(10);
+      }
+      assertTrue(store.sequencer().lagSeconds() >= 1.0, "lag " + store.sequencer().lagSeconds());
+      hung.rollback();
+    }
+    assertEquals(1, Await.result(store.lifecycleEventsAfter(0, 10)).size(), "the stream resumes once the lock is free");
+  }
+
+  @Test
+  void anEventRestoredFromAnotherClusterIsPositionedBeforeNewerOnes() throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
+    // written by a cluster whose transaction ids ran far ahead of this one's, and dumped before it got a position
+    db.execute("INSERT INTO lifecycle_events (id, type, generation_id, payload, tx) VALUES ('evt_restored',"
+        + " 'generation.submitted', '" + id + "', '{\"id\":\"evt_restored\"}', '900000000000'::xid8)");
+    List<JsonObject> events = Await.result(store.lifecycleEventsAfter(0, 10));
+    assertEquals("evt_restored", events.get(0).getString("id"));
+    assertEquals(2, events.size());
+  }
+}

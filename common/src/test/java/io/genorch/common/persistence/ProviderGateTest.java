@@ -1,0 +1,114 @@
+package io.genorch.common.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.testing.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The fleet-wide request budget over real PostgreSQL, its clock driven by the test. */
+class ProviderGateTest {
+
+  private static final int BUDGET = 5;
+  private static TestDatabase db;
+  private static Vertx vertx;
+  private static Pool pool;
+  private static ProviderGate gate;
+
+  @BeforeAll
+  static void start() {
+    db = TestDatabase.create();
+    vertx = Vertx.vertx();
+    pool = db.open().pool(vertx, 8, 1_000);
+    gate = new ProviderGate(pool, provider -> provider.startsWith("big") ? 10 : BUDGET, provider -> 1_000);
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.close().await();
+    vertx.close().await();
+    db.close();
+  }
+
+  private static boolean take(String provider, Instant at) {
+    Optional<ProviderGate.Permit> permit = gate.tryAcquire(provider, at).await();
+    permit.ifPresent(ProviderGate.Permit::release); // the in-flight bound is not what these tests are about
+    return permit.isPresent();
+  }
+
+  @Test
+  void noSixtySecondWindowHoldsMoreThanTheBudgetAcrossMinuteBoundaries() {
+    // three requests a second for three minutes, starting ten seconds before a minute boundary: fixed minute
+    // windows would let the budget through twice within those ten seconds
+    Instant start = Instant.parse("2026-01-01T10:00:50Z");
+    List<Instant> granted = new ArrayList<>();
+    for (int second = 0; second < 180; second++) {
+      Instant at = start.plusSeconds(second);
+      for (int i = 0; i < 3; i++) {
+        if (take("sliding", at)) {
+          granted.add(at);
+        }
+      }
+    }
+    for (Instant from : granted) {
+      long inWindow = granted.stream().filter(t -> !t.isBefore(from) && !t.isAfter(from.plusSeconds(60))).count();
+      assertTrue(inWindow <= BUDGET, inWindow + " permits within 60 s from " + from + ": " + granted);
+    }
+    assertEquals(BUDGET, granted.stream().filter(t -> t.isBefore(start.plusSeconds(10))).count(),
+        "the whole budget is usable at once");
+    assertEquals(3 * BUDGET, granted.size(), "and again each time its permits are more than 60 s old: " + granted);
+  }
+
+  @Test
+  void aRefusedRequestWritesNothing() throws SQLException {
+    Instant at = Instant.parse("2026-01-01T11:00:00Z");
+    for (int i = 0; i < BUDGET; i++) {
+      assertTrue(take("quiet", at));
+    }
+    String before = slotVersions("quiet");
+    for (int i = 0; i < 20; i++) {
+      assertEquals(false, take("quiet", at.plusSeconds(i)));
+    }
+    assertEquals(before, slotVersions("quiet"), "no slot was updated or even locked by a refusal");
+    assertTrue(take("quiet", at.plusSeconds(61)), "granted again once a slot is over 60 s old");
+  }
+
+  @Test
+  void concurrentRequestsGetExactlyTheBudget() {
+    Instant at = Instant.parse("2026-01-01T12:00:00Z");
+    // no slot exists yet: the requests race to add them as well as to take them
+    List<Future<Optional<ProviderGate.Permit>>> requests = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      requests.add(gate.tryAcquire("big", at));
+    }
+    Future.join(requests).await();
+    assertEquals(10, requests.stream().filter(r -> r.result().isPresent()).count());
+    assertEquals(10, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'big' AND used_at = '2026-01-01T12:00:00Z'"));
+  }
+
+  /** Each slot's row version and lock marker: any update or row lock changes them. */
+  private static String slotVersions(String provider) throws SQLException {
+    try (var connection = db.connect(); Statement statement = connection.createStatement();
+         ResultSet rows = statement.executeQuery("SELECT slot, xmin::text, xmax::text, used_at FROM provider_permit_slots"
+             + " WHERE provider = '" + provider + "' ORDER BY slot")) {
+      StringBuilder out = new StringBuilder();
+      while (rows.next()) {
+        out.append(rows.getInt(1)).append(':').append(rows.getString(2)).append('/').append(rows.getString(3))
+            .append('@').append(rows.getString(4)).append(';');
+      }
+      return out.toString();
+    }
+  }
+}
