@@ -4,6 +4,7 @@ import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.metrics.GenerationEndLog;
 import io.genorch.common.metrics.GenorchMetrics;
+import io.genorch.common.outputs.StorageOptions;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.provider.ProviderAdapter;
@@ -47,10 +48,11 @@ public record ServiceContext(
         config.providerTimeout());
     GenerationEndLog endLog = new GenerationEndLog();
     vertx.setPeriodic(GenerationEndLog.SUMMARY_EVERY.toMillis(), id -> endLog.summarize());
+    StorageOptions storage = StorageOptions.from(config);
     GenerationStore store = new GenerationStore(pool, vertx.eventBus(), generation -> {
       metrics.generationAdvanced(generation);
       endLog.advanced(generation);
-    });
+    }, storage.enabled() ? storage.retryFor() : null);
     store.sequencer().start(vertx);
     return new ServiceContext(config, pool, store, providers, Map.copyOf(settings), gate, client, metrics);
   }

@@ -1,6 +1,7 @@
 package io.genorch.orchestrator;
 
 import io.genorch.common.ServiceContext;
+import io.genorch.common.config.InvalidSettingsException;
 import io.genorch.common.config.OrchConfig;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.config.Setting;
@@ -12,9 +13,14 @@ import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.Database;
 import io.genorch.common.persistence.LifecycleSequencer;
 import io.genorch.common.provider.Providers;
+import io.genorch.common.outputs.OutputStore;
+import io.genorch.common.outputs.OutputStores;
+import io.genorch.common.outputs.StorageOptions;
 import io.genorch.common.catalog.LiveCatalog;
 import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.orchestrator.api.ApiKeys;
+import io.genorch.orchestrator.outputs.OutputCopyOptions;
+import io.genorch.orchestrator.outputs.OutputCopyVerticle;
 import io.genorch.orchestrator.api.ApiOptions;
 import io.genorch.orchestrator.callbacks.CallbackOptions;
 import io.genorch.orchestrator.api.ApiVerticle;
@@ -89,6 +95,11 @@ public final class Orchestrator {
         "{} is set but is no setting of this service (misspelled?); it is ignored. The settings are listed by --help",
         name));
     ApiOptions apiOptions = ApiOptions.from(initialConfig);
+    try {
+      StorageOptions.from(initialConfig); // ORCH_STORAGE=s3 without ORCH_S3_BUCKET stops the start (exit code 2)
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingsException(List.of(e.getMessage()));
+    }
     Ports.requireFree(Settings.HTTP_PORT, apiOptions.port());
     int webhookPort = initialConfig.webhookPort();
     Ports.requireFree(Settings.WEBHOOK_PORT, webhookPort);
@@ -132,13 +143,19 @@ public final class Orchestrator {
           c.store(), new RequestValidator(c.providers(), catalog::current, enabled),
           new CallbackAddresses(vertx, callbackOptions.allowPrivate()), c.providers(), enabled, vertx.eventBus(),
           catalog::current, health);
+      OutputCopyOptions outputOptions = OutputCopyOptions.from(effective);
+      OutputStore outputStore = OutputStores.create(vertx, outputOptions.storage());
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
-          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective));
+          apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective), outputStore,
+          outputOptions.storage().s3().presignedRedirect());
       List<Future<String>> deployments = new ArrayList<>();
       deployments.add(vertx.deployVerticle(new GenerationBusVerticle(service)));
       WebhookVerticle webhook = new WebhookVerticle(c, webhookPort);
       deployments.add(Ports.explainBindFailure(vertx.deployVerticle(webhook), Settings.WEBHOOK_PORT, webhookPort));
       deployments.addAll(Verticles.deployWorkers(vertx, c, callbackOptions));
+      if (outputStore != null) {
+        deployments.add(vertx.deployVerticle(new OutputCopyVerticle(c, outputOptions, outputStore)));
+      }
       deployments.add(Ports.explainBindFailure(vertx.deployVerticle(api), Settings.HTTP_PORT, apiOptions.port()));
       return Future.all(deployments)
           .map(v -> {

@@ -25,6 +25,8 @@ class DemoModeTest {
     db = TestDatabase.create();
     Map<String, String> env = TestOrchestrators.baseConfig(db);
     env.put("ORCH_DEMO", "true");
+    env.put("ORCH_STORAGE", "fs"); // as in a real demo: outputs are kept and played from the service's own link
+    env.put("ORCH_STORAGE_DIR", System.getProperty("java.io.tmpdir") + "/genorch-demo-outputs-" + System.nanoTime());
     service = TestOrchestrators.start(env);
   }
 
@@ -52,6 +54,12 @@ class DemoModeTest {
           g -> g.getString("status").equals("succeeded") || g.getString("status").equals("failed"));
       assertEquals("succeeded", done.getString("status"), provider + ": " + done.encode());
       assertFalse(done.getJsonArray("outputs").isEmpty(), provider + " has an output");
+      JsonObject kept = Await.until(provider + "'s output kept", Duration.ofSeconds(30),
+          () -> api.get("/v1/generations/" + id).json(),
+          g -> g.getJsonArray("outputs").getJsonObject(0).getString("storedAt") != null);
+      String own = kept.getJsonArray("outputs").getJsonObject(0).getString("url");
+      assertEquals("http://localhost:8080/v1/generations/" + id + "/outputs/0", own);
+      assertEquals(200, api.get(own.substring("http://localhost:8080".length())).status(), provider);
     });
   }
 

@@ -66,6 +66,8 @@ class OpenApiConformanceTest {
     conforms("/v1/generations/{id}", "get", api.get("/v1/generations/" + id));
     conforms("/v1/generations/{id}", "get", api.get("/v1/generations/gen_missing"));
     conforms("/v1/generations/{id}/events", "get", api.get("/v1/generations/" + id + "/events"));
+    conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/" + id + "/outputs/0"));
+    conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/gen_missing/outputs/0"));
     conforms("/v1/providers", "get", api.get("/v1/providers"));
     conforms("/v1/models", "get", api.get("/v1/models"));
     JsonObject routed = new JsonObject().put("model", "sora-2").put("prompt", "a cat");
@@ -78,6 +80,7 @@ class OpenApiConformanceTest {
   void theDocumentDescribesBothPorts() {
     JsonObject paths = doc.getJsonObject("paths");
     for (String path : new String[] {"/v1/generations", "/v1/generations/{id}", "/v1/generations/{id}/events",
+        "/v1/generations/{id}/outputs/{index}",
         "/v1/providers", "/v1/models", "/v1/events", "/health/live", "/health/ready", "/metrics", "/openapi.json",
         "/webhooks/{provider}/{token}", "/webhooks/{provider}/{token}/callback"}) {
       assertNotNull(paths.getJsonObject(path), path + " is documented");

@@ -50,6 +50,15 @@ class StartupChecksTest {
   }
 
   @Test
+  void s3StorageWithoutABucketStopsTheStart() {
+    Map<String, String> env = env();
+    env.put("ORCH_STORAGE", "s3");
+    assertEquals(List.of("ORCH_STORAGE=s3 needs ORCH_S3_BUCKET"), refused(env).problems());
+    env.put("ORCH_STORAGE", "tape");
+    assertTrue(refused(env).getMessage().startsWith("ORCH_STORAGE=tape is not valid: expected fs, s3 or off"));
+  }
+
+  @Test
   void aPortInUseSaysWhichVariableAndPort() throws IOException {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(0));

@@ -26,6 +26,7 @@ final class TestOrchestrators {
     env.put("ORCH_API_KEYS", API_KEY + ",second-key");
     env.put("ORCH_METRICS_ENABLED", "false");
     env.put("ORCH_PG_POOL_SIZE", "8");
+    env.put("ORCH_STORAGE", "off"); // the tests of outputs kept turn it on (OutputsKeptTest)
     return env;
   }
 

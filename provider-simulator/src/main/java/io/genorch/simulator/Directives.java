@@ -121,6 +121,10 @@ public record Directives(
         return withExpiringLinksSeconds(value == null || value.isEmpty() ? EXPIRED_LINK_SECONDS : parseLong(value));
       case "url-string":
         return withUrlString(true);
+      case "output-bytes":
+      case "output-urls":
+      case "output-fault":
+        return this; // the result files' knobs: MediaDirectives
       case "maintenance":
         return withSubmitError(MAINTENANCE);
       case "model-not-found":

@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The provider APIs: for each dialect, submit and status under {@code /<providerId>}, plus a tiny fake video at
- * {@code /<providerId>/_media/<taskId>.mp4} so result URLs can be fetched.
+ * The provider APIs: for each dialect, submit and status under {@code /<providerId>}, plus the result files at
+ * {@code /<providerId>/_media/<taskId>.mp4} ({@link SimulatedMedia}).
  */
 final class ProviderRoutes {
 
@@ -28,9 +28,6 @@ final class ProviderRoutes {
   private static final long MAX_BODY_BYTES = 1024 * 1024;
   /** {@code submit-error=500-created}: the job is created and the submit still answers 500. */
   private static final String CREATED_SUFFIX = "-created";
-  /** A few bytes that start like an MP4 file ({@code ftyp} box). */
-  private static final Buffer FAKE_MP4 = Buffer.buffer(new byte[] {
-      0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 0, 1, 'i', 's', 'o', 'm', 'm', 'p', '4', '1'});
 
   private final SimulatorOptions options;
   private final JobStore store;
@@ -38,10 +35,12 @@ final class ProviderRoutes {
   private final SimulatorFaults faults;
   private final ProviderConditions conditions;
   private final Supplier<String> origin;
+  private final SimulatedMedia media;
 
   ProviderRoutes(SimulatorOptions options, JobStore store, JobRunner runner, SimulatorFaults faults,
-      ProviderConditions conditions, Supplier<String> origin) {
+      ProviderConditions conditions, Supplier<String> origin, SimulatedMedia media) {
     this.conditions = conditions;
+    this.media = media;
     this.options = options;
     this.store = store;
     this.runner = runner;
@@ -63,9 +62,7 @@ final class ProviderRoutes {
       router.routeWithRegex(HttpMethod.GET, statusRegex + (other.isEmpty() ? "" : Pattern.quote(other)))
           .handler(ctx -> redirect(ctx, prefix + d.statusPathPrefix() + ctx.pathParam("param0") + suffix));
     }
-    router.get(prefix + "/_media/:file").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "video/mp4")
-        .end(FAKE_MP4));
+    router.get(prefix + "/_media/:file").handler(ctx -> media.serve(ctx, d.id(), ctx.pathParam("file")));
   }
 
   private void submit(RoutingContext ctx, ProviderDialect d) {

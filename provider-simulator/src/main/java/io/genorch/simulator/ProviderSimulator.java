@@ -38,6 +38,7 @@ public final class ProviderSimulator {
   private final SimulatorFaults faults = new SimulatorFaults();
   private final ProviderConditions conditions = new ProviderConditions();
   private final JobStore store = new JobStore();
+  private final SimulatedMedia media;
   private final Timers timers;
   private final WebClient client;
   private final JobRunner runner;
@@ -52,6 +53,7 @@ public final class ProviderSimulator {
         .setConnectTimeout(10_000)
         .setUserAgentEnabled(false));
     this.runner = new JobRunner(options, store, timers, new WebhookDispatcher(client, options, store, timers));
+    this.media = new SimulatedMedia(vertx, store);
   }
 
   /** Starts a simulator on 127.0.0.1 (port from the options; 0 picks a free one). */
@@ -63,7 +65,7 @@ public final class ProviderSimulator {
   private Future<ProviderSimulator> listen() {
     Router router = Router.router(vertx);
     new AdminRoutes(this).mount(router);
-    ProviderRoutes routes = new ProviderRoutes(options, store, runner, faults, conditions, this::origin);
+    ProviderRoutes routes = new ProviderRoutes(options, store, runner, faults, conditions, this::origin, media);
     dialects.values().forEach(d -> routes.mount(router, d));
     return vertx.createHttpServer()
         .requestHandler(router)
@@ -79,6 +81,21 @@ public final class ProviderSimulator {
 
   private String origin() {
     return "http://127.0.0.1:" + port();
+  }
+
+  /** How often the result link {@code path} ({@code /<providerId>/_media/…}) was fetched. */
+  public int mediaRequests(String path) {
+    return media.requests(path);
+  }
+
+  /** The most downloads of one result link that were in progress at once, over all links. */
+  public int maxConcurrentDownloadsOfOneLink() {
+    return media.maxConcurrentDownloadsOfOneLink();
+  }
+
+  /** The sha256 (lowercase hex) of the result file at {@code path} ({@code /<providerId>/_media/…}) of {@code size} bytes. */
+  public static String mediaSha256(String path, long size) {
+    return SimulatedMedia.sha256(path, size);
   }
 
   public SimulatorOptions options() {

@@ -121,6 +121,45 @@ public final class Settings {
   public static final Setting<Boolean> WEBHOOK_TRUST_FORWARDED = bool("ORCH_WEBHOOK_TRUST_FORWARDED", false,
       "take the webhook source address from Forwarded / X-Forwarded-For (only behind a proxy that sets them)");
 
+  // outputs kept (CONTRACT.md section 7; read by StorageOptions)
+  public static final Setting<String> STORAGE = new Setting<>("ORCH_STORAGE", "fs", "fs", "fs, s3 or off",
+      v -> oneOf(v.toLowerCase(Locale.ROOT), "fs", "s3", "off"), UnaryOperator.identity(),
+      "where copies of outputs are kept: fs (files), s3 (an S3-compatible store) or off (keep only the provider's link)");
+  public static final Setting<Optional<String>> STORAGE_DIR = new Setting<>("ORCH_STORAGE_DIR", Optional.empty(),
+      "ORCH_DATA_DIR/outputs", "a directory", Optional::of, UnaryOperator.identity(),
+      "where fs copies are kept (and where s3 downloads are spooled before upload)");
+  public static final Setting<Optional<String>> S3_ENDPOINT = new Setting<>("ORCH_S3_ENDPOINT", Optional.empty(),
+      "unset → AWS", "an http:// or https:// URL", v -> Optional.of(httpUrl(v)), UnaryOperator.identity(),
+      "the S3 API endpoint (MinIO, R2, Ceph, …); unset: AWS S3 of ORCH_S3_REGION");
+  public static final Setting<String> S3_REGION = text("ORCH_S3_REGION", "us-east-1", "the S3 region");
+  public static final Setting<Optional<String>> S3_BUCKET = new Setting<>("ORCH_S3_BUCKET", Optional.empty(),
+      "unset", "a bucket name", Optional::of, UnaryOperator.identity(), "the bucket copies go to (required with s3)");
+  public static final Setting<Optional<String>> S3_ACCESS_KEY_ID = new Setting<>("ORCH_S3_ACCESS_KEY_ID",
+      Optional.empty(), "unset → the AWS default chain", "an access key id", Optional::of, UnaryOperator.identity(),
+      "S3 access key id; unset: the AWS SDK's default credentials chain");
+  public static final Setting<Optional<String>> S3_SECRET_ACCESS_KEY = new Setting<>("ORCH_S3_SECRET_ACCESS_KEY",
+      Optional.empty(), "unset", "a secret access key", Optional::of, v -> Setting.MASK, "S3 secret access key");
+  public static final Setting<Boolean> S3_PATH_STYLE = bool("ORCH_S3_PATH_STYLE", false,
+      "address the bucket in the path (http://host/bucket/key), as MinIO and s3proxy want");
+  public static final Setting<String> S3_CHECKSUMS = new Setting<>("ORCH_S3_CHECKSUMS", "WHEN_REQUIRED",
+      "WHEN_REQUIRED", "WHEN_REQUIRED or WHEN_SUPPORTED", v -> oneOf(v.toUpperCase(Locale.ROOT), "WHEN_REQUIRED",
+      "WHEN_SUPPORTED"), UnaryOperator.identity(),
+      "request checksums and response validation of the AWS SDK; many S3-compatible stores answer 400 to WHEN_SUPPORTED");
+  public static final Setting<Boolean> S3_PRESIGNED_REDIRECT = bool("ORCH_S3_PRESIGNED_REDIRECT", false,
+      "with s3, GET …/outputs/{index} answers 302 to a presigned URL instead of streaming the bytes");
+  public static final Setting<Duration> STORAGE_RETRY_FOR = seconds("ORCH_STORAGE_RETRY_FOR_S", 3_600, 1,
+      "how long a copy is retried when the provider did not say when its link expires");
+  public static final Setting<Long> STORAGE_MAX_BYTES = new Setting<>("ORCH_STORAGE_MAX_BYTES", 2L << 30,
+      String.valueOf(2L << 30), "bytes, at least 1", v -> range(Long.parseLong(v), 1, Long.MAX_VALUE),
+      UnaryOperator.identity(), "a larger output is refused and keeps only the provider's link");
+  public static final Setting<Optional<Integer>> STORAGE_RETENTION_DAYS = new Setting<>(
+      "ORCH_STORAGE_RETENTION_DAYS", Optional.empty(), "unset → keep", "days, at least 1",
+      v -> Optional.of((int) range(Integer.parseInt(v), 1, 1_000_000)), UnaryOperator.identity(),
+      "copies older than this are deleted");
+  public static final Setting<String> PUBLIC_API_BASE_URL = new Setting<>("ORCH_PUBLIC_API_BASE_URL",
+      "http://localhost:8080", "http://localhost:8080", "an http:// or https:// URL", Settings::httpUrl,
+      UnaryOperator.identity(), "how clients reach the API; the links to kept outputs start with it");
+
   /** Every setting, in the order of the README table and {@code --help}. */
   // both HTTP ports (ConnectionGuard)
   public static final Setting<Duration> HTTP_HEADER_TIMEOUT = millis("ORCH_HTTP_HEADER_TIMEOUT_MS", 10_000, 1,
@@ -167,6 +206,9 @@ public final class Settings {
       POLL_INTERVAL, POLL_BATCH_SIZE, POLL_LEASE, POLL_CONCURRENCY, POLL_BACKOFF, POLL_BACKOFF_CAP, POLL_GATE_RETRY,
       WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
+      STORAGE, STORAGE_DIR, S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PATH_STYLE,
+      S3_CHECKSUMS, S3_PRESIGNED_REDIRECT, STORAGE_RETRY_FOR, STORAGE_MAX_BYTES, STORAGE_RETENTION_DAYS,
+      PUBLIC_API_BASE_URL,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
       RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,
       SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE, CATALOG_FILE, CATALOG_SCAN, CIRCUIT_FAILURES, CIRCUIT_OPEN);
@@ -291,6 +333,13 @@ public final class Settings {
     String uri = v.startsWith("jdbc:") ? v.substring(5) : v;
     if (!uri.startsWith("postgresql://") && !uri.startsWith("postgres://")) {
       throw new IllegalArgumentException("not a postgresql:// URL");
+    }
+    return v;
+  }
+
+  private static String oneOf(String v, String... accepted) {
+    if (!Arrays.asList(accepted).contains(v)) {
+      throw new IllegalArgumentException("not one of " + Arrays.toString(accepted));
     }
     return v;
   }

@@ -51,6 +51,7 @@ public final class GenerationStore {
   private final Pool pool;
   private final EventBus eventBus;
   private final Consumer<Generation> onAdvanced;
+  private final Duration copyOutputsFor;
   private final LifecycleSequencer sequencer;
 
   public GenerationStore(Pool pool, EventBus eventBus) {
@@ -59,9 +60,18 @@ public final class GenerationStore {
 
   /** @param onAdvanced told of every committed change of status (metrics, the log), after the event is published */
   public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced) {
+    this(pool, eventBus, onAdvanced, null);
+  }
+
+  /**
+   * @param copyOutputsFor with outputs kept (CONTRACT.md section 7): how long a copy is retried when the provider gave
+   *     no expiry; null: no copies are scheduled (ORCH_STORAGE=off)
+   */
+  public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced, Duration copyOutputsFor) {
     this.pool = pool;
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
+    this.copyOutputsFor = copyOutputsFor;
     this.sequencer = new LifecycleSequencer(pool);
   }
 
@@ -455,7 +465,7 @@ public final class GenerationStore {
   }
 
   /** The writes of one delivery whose generation {@code row} this transaction has locked (not awaited one by one). */
-  private static Future<WebhookSettled> settleLocked(SqlConnection conn, WebhookDelivery delivery, Row row,
+  private Future<WebhookSettled> settleLocked(SqlConnection conn, WebhookDelivery delivery, Row row,
       BiFunction<Generation, Long, WebhookDecision> decide) {
     Generation before = toGeneration(row);
     WebhookDecision decision;
@@ -494,7 +504,7 @@ public final class GenerationStore {
    * Stores a transition the state machine decided, in one statement (lifecycle events are inserted without a
    * position: {@link LifecycleSequencer} gives them one once committed); answers the lifecycle event, or null.
    */
-  private static Future<LifecycleEvent> write(SqlConnection conn, Transition t) {
+  private Future<LifecycleEvent> write(SqlConnection conn, Transition t) {
     Generation after = t.after();
     Schedule schedule = t.schedule();
     LifecycleEvent event = t.lifecycleEvent() ? LifecycleEvent.of(after) : null;
@@ -522,7 +532,75 @@ public final class GenerationStore {
         .addOffsetDateTime(event == null ? null : utc(event.occurredAt()))
         .addValue(event == null ? null : event.toJson())
         .addString(t.clientCallback() ? after.callbackUrl() : null);
-    return conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
+    Future<LifecycleEvent> written = conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
+    // outputs kept: a generation that just succeeded gets its copies scheduled in the same transaction
+    return t.lifecycleEvent() && after.status() == GenerationStatus.SUCCEEDED
+        ? written.compose(e -> scheduleOutputCopies(conn, after.id()).map(e))
+        : written;
+  }
+
+  /** Outputs kept: the copies of a generation that just succeeded, scheduled in its transaction (one statement). */
+  private Future<Void> scheduleOutputCopies(SqlConnection conn, String id) {
+    return copyOutputsFor == null
+        ? Future.succeededFuture()
+        : conn.preparedQuery(Sql.SCHEDULE_OUTPUT_COPIES).execute(Tuple.of(id, copyOutputsFor.toSeconds())).mapEmpty();
+  }
+
+  /**
+   * A copy of output {@code index} is kept: the output shows the service's link and the copy's size, hash and type,
+   * the timeline gets {@code output_stored}, and once every output is kept the lifecycle event
+   * {@code generation.outputs_stored} is written (and published after commit).
+   */
+  public Future<Generation> outputStored(String id, int index, String ownUrl, long bytes, String sha256, String contentType) {
+    Instant now = Instant.now();
+    return changeOutput(id, index, output -> output.stored(ownUrl, now, bytes, sha256, contentType), "output_stored",
+        new JsonObject().put("index", index).put("bytes", bytes).put("sha256", sha256), true);
+  }
+
+  /** The copy of output {@code index} was deleted (retention): the output shows the provider's link again. */
+  public Future<Generation> outputDeleted(String id, int index, String reason) {
+    return changeOutput(id, index, Output::unstored, "output_deleted",
+        new JsonObject().put("index", index).put("reason", reason), false);
+  }
+
+  /** A copy attempt failed; with {@code gaveUp} no more are made and the output keeps the provider's link. */
+  public Future<Void> outputStoreFailed(String id, int index, String reason, int attempt, boolean gaveUp) {
+    return insertTimeline(pool, id, "output_store_failed", new JsonObject()
+        .put("index", index).put("reason", reason).put("attempt", attempt).put("gaveUp", gaveUp));
+  }
+
+  private record OutputChange(Generation after, LifecycleEvent event) {}
+
+  private Future<Generation> changeOutput(String id, int index, java.util.function.UnaryOperator<Output> change,
+      String timelineType, JsonObject detail, boolean announceAllStored) {
+    return pool.<OutputChange>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_TRANSITION)
+            .execute(Tuple.of(id))
+            .compose(rows -> {
+              Generation before = firstGeneration(rows).orElseThrow();
+              List<Output> outputs = new ArrayList<>(before.outputs());
+              outputs.set(index, change.apply(outputs.get(index)));
+              return conn.preparedQuery(Sql.UPDATE_OUTPUTS)
+                  .execute(Tuple.of(id, outputsJson(outputs), utc(Instant.now())))
+                  .map(updated -> toGeneration(updated.iterator().next()))
+                  .compose(after -> insertTimeline(conn, id, timelineType, detail).compose(v -> {
+                    boolean allStored = after.outputs().stream().allMatch(o -> o.storedAt() != null);
+                    if (!announceAllStored || !allStored) {
+                      return Future.succeededFuture(new OutputChange(after, null));
+                    }
+                    LifecycleEvent event = new LifecycleEvent(Ids.eventId(), LifecycleEvent.OUTPUTS_STORED,
+                        after.updatedAt(), after);
+                    return conn.preparedQuery(Sql.INSERT_LIFECYCLE_EVENT).execute(Tuple.of(
+                            event.id(), event.type(), id, utc(event.occurredAt()), event.toJson()))
+                        .map(v2 -> new OutputChange(after, event));
+                  }));
+            }))
+        .map(result -> {
+          if (result.event() != null) {
+            sequencer.wake();
+            eventBus.publish(Addresses.EVENTS, result.event().toJson());
+          }
+          return result.after();
+        });
   }
 
   private static Schedule toSchedule(Row row) {

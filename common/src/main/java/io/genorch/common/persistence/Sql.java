@@ -98,6 +98,24 @@ public final class Sql {
       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
           + " FROM lifecycle_events WHERE seq IS NULL";
 
+  /**
+   * Outputs kept (V10): one copy to make per output of the generation just updated to succeeded, in the same
+   * transaction; retried until the link's expiry, or $2 seconds when the provider gave none.
+   */
+  static final String SCHEDULE_OUTPUT_COPIES =
+      "INSERT INTO output_copies (generation_id, idx, source_url, retry_until)"
+          + " SELECT g.id, o.ord - 1, o.value->>'sourceUrl',"
+          + " COALESCE((o.value->>'expiresAt')::timestamptz, now() + make_interval(secs => $2))"
+          + " FROM generations g, jsonb_array_elements(g.outputs) WITH ORDINALITY AS o(value, ord)"
+          + " WHERE g.id = $1 AND o.value->>'sourceUrl' IS NOT NULL ON CONFLICT DO NOTHING";
+
+  /** A lifecycle event outside a transition (generation.outputs_stored); positioned after commit (V9). */
+  static final String INSERT_LIFECYCLE_EVENT =
+      "INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)";
+
+  static final String UPDATE_OUTPUTS =
+      "UPDATE generations SET outputs = $2, updated_at = $3 WHERE id = $1 RETURNING " + GENERATION_COLUMNS;
+
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
       "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 

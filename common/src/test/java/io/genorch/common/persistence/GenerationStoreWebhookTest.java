@@ -161,6 +161,24 @@ class GenerationStoreWebhookTest {
     assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE id = " + delivery + " AND outcome = 'advanced'"));
   }
 
+  @Test
+  void aBatchThatMakesGenerationsSucceedSchedulesTheirOutputCopiesInItsTransaction(Vertx vertx) {
+    store = new GenerationStore(db.open().pool(vertx, 4, 100), vertx.eventBus(), generation -> {},
+        java.time.Duration.ofHours(1));
+    List<String> ids = List.of(generation(), generation());
+    List<WebhookSettlement> batch = new ArrayList<>();
+    ids.forEach(id -> batch.add(new WebhookSettlement(new WebhookDelivery(delivery(id), id, SHA),
+        (generation, twin) -> new WebhookDecision.Apply(succeeded(), verdict -> "advanced"))));
+
+    store.settleWebhooks(batch).forEach(f -> result(f));
+
+    String inList = "('" + String.join("','", ids) + "')";
+    assertEquals(2, db.count("SELECT count(*) FROM output_copies WHERE idx = 0"
+        + " AND source_url = 'https://cdn.example/v.mp4' AND generation_id IN " + inList));
+    assertEquals(1, db.count("SELECT count(DISTINCT xmin::text) FROM output_copies WHERE generation_id IN " + inList),
+        "scheduled in the batch's one transaction");
+  }
+
   private String generation() {
     return result(store.create(new GenerationRequest("runblob-sora", "sora-2", "a red fox", null, "9:16", 10, null,
         null, null), null)).generation().id();

@@ -1,5 +1,6 @@
 package io.genorch.orchestrator.api;
 
+import io.genorch.common.outputs.OutputStore;
 import io.genorch.common.http.ConnectionGuard;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.http.InvalidRequests;
@@ -34,14 +35,18 @@ public final class ApiVerticle extends VerticleBase {
   private final ClientRateLimit rateLimit;
   private final int port;
   private final boolean metricsEnabled;
+  private final OutputDownloads outputs;
   private final ConnectionGuard.Limits connectionLimits;
   private int actualPort;
   private FaultLog faults;
 
   /** @param maxRequestsPerSecond per API key on this instance; 0 for no limit */
+  /** @param outputStore the kept copies of outputs; null when ORCH_STORAGE=off */
   public ApiVerticle(GenerationService service, GenerationStore store, ApiKeys apiKeys, int port, boolean metricsEnabled,
-      int maxRequestsPerSecond, ConnectionGuard.Limits connectionLimits) {
+      int maxRequestsPerSecond, ConnectionGuard.Limits connectionLimits, OutputStore outputStore,
+      boolean presignedRedirect) {
     this.connectionLimits = connectionLimits;
+    this.outputs = new OutputDownloads(service, outputStore, presignedRedirect);
     this.rateLimit = maxRequestsPerSecond > 0 ? new ClientRateLimit(maxRequestsPerSecond) : null;
     this.service = service;
     this.store = store;
@@ -75,6 +80,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/generations").handler(this::list);
     router.get("/v1/generations/:id").handler(this::get);
     router.get("/v1/generations/:id/events").handler(this::timeline);
+    router.get("/v1/generations/:id/outputs/:index").handler(outputs);
     router.get("/v1/providers").handler(ctx -> service.providers().onSuccess(p -> ok(ctx, 200, p)).onFailure(ctx::fail));
     router.get("/v1/models").handler(ctx -> service.models().onSuccess(m -> ok(ctx, 200, m)).onFailure(ctx::fail));
     router.get("/v1/events").handler(this::lifecycleEvents);

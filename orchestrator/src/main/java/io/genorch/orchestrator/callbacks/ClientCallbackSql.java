@@ -6,13 +6,17 @@ final class ClientCallbackSql {
   private ClientCallbackSql() {}
 
   /**
-   * Claims due callbacks: counts the attempt and pushes the next attempt past the lease, so another instance skips
+   * Claims due callbacks (those of succeeded generations once their outputs are settled): counts the attempt and pushes the next attempt past the lease, so another instance skips
    * them now and picks them up again if this one dies mid-delivery.
    */
   static final String CLAIM_DUE =
       "UPDATE client_callbacks c SET attempts = c.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)"
           + " FROM (SELECT event_id FROM client_callbacks WHERE delivered_at IS NULL AND gave_up_at IS NULL"
-          + " AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due,"
+          + " AND next_attempt_at <= now()"
+          // a succeeded generation's callback waits until its outputs are kept or keeping them gave up (V10)
+          + " AND NOT EXISTS (SELECT 1 FROM output_copies o WHERE o.generation_id = client_callbacks.generation_id"
+          + " AND o.status = 'pending')"
+          + " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due,"
           + " lifecycle_events e"
           + " WHERE c.event_id = due.event_id AND e.id = c.event_id"
           + " RETURNING c.event_id, c.generation_id, c.url, c.attempts, c.created_at, e.payload::text AS payload";

@@ -104,7 +104,26 @@ public final class ClientCallbackVerticle extends VerticleBase {
     String url = row.getString("url");
     int attempt = row.getInteger("attempts");
     OffsetDateTime createdAt = row.getOffsetDateTime("created_at");
-    String body = row.getString("payload");
+    return currentOutputs(row.getString("payload"), generationId)
+        .compose(body -> deliver(eventId, generationId, url, attempt, createdAt, body));
+  }
+
+  /**
+   * The event as stored, except that a succeeded generation is shown as it is now: its outputs were kept after the
+   * event was written, and the callback carries the service's links, which last, not the provider's.
+   */
+  private Future<String> currentOutputs(String payload, String generationId) {
+    JsonObject event = new JsonObject(payload);
+    if (!"generation.succeeded".equals(event.getString("type"))) {
+      return Future.succeededFuture(payload);
+    }
+    return ctx.store().find(generationId).map(current -> current
+        .map(g -> event.put("generation", g.toJson()).encode())
+        .orElse(payload));
+  }
+
+  private Future<Void> deliver(String eventId, String generationId, String url, int attempt, OffsetDateTime createdAt,
+      String body) {
     return destination(url)
         .compose(target -> {
           if (target.refusal() != null) {

@@ -1,5 +1,6 @@
 package io.genorch.simulator.dialect;
 
+import io.genorch.simulator.MediaDirectives;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -128,7 +129,11 @@ public final class ApimartDialect implements ProviderDialect {
     Long ttl = job.directives().expiringLinksSeconds();
     long completed = job.completedAt() == null ? System.currentTimeMillis() / 1000 : job.completedAt().getEpochSecond();
     long expiresAt = completed + (ttl == null ? DEFAULT_LINK_TTL_SECONDS : ttl);
-    Object url = job.directives().urlString() ? job.resultUrl() : new JsonArray().add(job.resultUrl());
+    JsonArray links = new JsonArray().add(job.resultUrl());
+    for (int part = 1; part < MediaDirectives.parse(job.prompt()).urls(); part++) {
+      links.add(job.resultUrl() + "?part=" + part);
+    }
+    Object url = job.directives().urlString() ? job.resultUrl() : links;
     return new JsonObject()
         .put("videos", new JsonArray().add(new JsonObject().put("url", url).put("expires_at", expiresAt)))
         .put("expires_at", expiresAt);

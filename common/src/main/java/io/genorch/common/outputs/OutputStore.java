@@ -1,0 +1,42 @@
+package io.genorch.common.outputs;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Where copies of outputs are kept (CONTRACT.md section 7). A copy is written to a temporary file first and only
+ * {@link #commit committed} once it is whole and checked, so no reader ever sees a half-written object. Keys are
+ * {@code {generationId}/{index}}.
+ */
+public interface OutputStore {
+
+  /** A new, empty temporary file for the bytes of {@code key}: never visible as the object. Blocking (file IO). */
+  Path newTempFile(String key) throws java.io.IOException;
+
+  /** Makes the whole, checked {@code temp} file the object {@code key}, durably; {@code temp} is gone afterwards. */
+  Future<Void> commit(Path temp, String key, String contentType);
+
+  /** Deletes the object; no error when it is gone already. */
+  Future<Void> delete(String key);
+
+  /** The object's bytes from {@code offset}, {@code length} of them, as a stream with back-pressure. */
+  Future<ReadStream<Buffer>> read(String key, long offset, long length);
+
+  /** A URL that reads the object directly for {@code validity}, or null when this store has none to give. */
+  default Future<String> presignedUrl(String key, Duration validity) {
+    return Future.succeededFuture(null);
+  }
+
+  default void close() {}
+
+  /** Keys are made by the service, never from input; this keeps a wrong one from leaving the store's directory. */
+  static String checkedKey(String key) {
+    if (!key.matches("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")) {
+      throw new IllegalArgumentException("not a storage key: " + key);
+    }
+    return key;
+  }
+}

@@ -1,0 +1,37 @@
+package io.genorch.orchestrator.outputs;
+
+import io.genorch.common.config.OrchConfig;
+import io.genorch.common.outputs.StorageOptions;
+import java.time.Duration;
+
+/**
+ * How outputs are copied (CONTRACT.md section 7).
+ *
+ * @param storage the store and its limits (ORCH_STORAGE*, ORCH_S3_*)
+ * @param readTimeout a source that sends nothing for this long is given up for this attempt (ORCH_PROVIDER_TIMEOUT_MS)
+ * @param deadline one copy attempt ends by then; shorter than {@code lease}, so a copy never outlives its claim
+ * @param lease how long a claimed copy belongs to the instance that claimed it
+ * @param retryBase first wait before a failed copy is tried again, doubling up to {@code retryCap}
+ * @param sweepInterval how often due copies (and, with retention, old copies) are looked for
+ */
+public record OutputCopyOptions(
+    StorageOptions storage,
+    Duration readTimeout,
+    Duration deadline,
+    Duration lease,
+    Duration retryBase,
+    Duration retryCap,
+    Duration sweepInterval,
+    int batchSize,
+    int concurrency) {
+
+  public static OutputCopyOptions from(OrchConfig config) {
+    return new OutputCopyOptions(StorageOptions.from(config), config.providerTimeout(), Duration.ofMinutes(25),
+        Duration.ofMinutes(30), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofSeconds(1), 16, 4);
+  }
+
+  public OutputCopyOptions withRetryBase(Duration base) {
+    return new OutputCopyOptions(storage, readTimeout, deadline, lease, base, retryCap, sweepInterval, batchSize,
+        concurrency);
+  }
+}
