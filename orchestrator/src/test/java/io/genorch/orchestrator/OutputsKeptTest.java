@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Outputs kept (CONTRACT.md section 7) with ORCH_STORAGE=fs, end to end: the simulator serves real bytes at its
+ * Outputs kept (docs/API.md section 7) with ORCH_STORAGE=fs, end to end: the simulator serves real bytes at its
  * links, the service copies them, serves them, and keeps them after the link dies; and the faults.
  */
 class OutputsKeptTest {

@@ -10,7 +10,7 @@ import java.time.Instant;
 /** A change of a generation's status as it is published and stored (docs/API.md section 5). */
 public record LifecycleEvent(String id, String type, Instant occurredAt, Generation generation) {
 
-  /** Every output of a succeeded generation has a kept copy (CONTRACT.md section 7). */
+  /** Every output of a succeeded generation has a kept copy (docs/API.md section 7). */
   public static final String OUTPUTS_STORED = "generation.outputs_stored";
 
   public static LifecycleEvent of(Generation generation) {

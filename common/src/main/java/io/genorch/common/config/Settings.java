@@ -121,7 +121,7 @@ public final class Settings {
   public static final Setting<Boolean> WEBHOOK_TRUST_FORWARDED = bool("ORCH_WEBHOOK_TRUST_FORWARDED", false,
       "take the webhook source address from Forwarded / X-Forwarded-For (only behind a proxy that sets them)");
 
-  // outputs kept (CONTRACT.md section 7; read by StorageOptions)
+  // outputs kept (docs/API.md section 7; read by StorageOptions)
   public static final Setting<String> STORAGE = new Setting<>("ORCH_STORAGE", "fs", "fs", "fs, s3 or off",
       v -> oneOf(v.toLowerCase(Locale.ROOT), "fs", "s3", "off"), UnaryOperator.identity(),
       "where copies of outputs are kept: fs (files), s3 (an S3-compatible store) or off (keep only the provider's link)");

@@ -5,7 +5,7 @@ import java.time.Instant;
 
 /**
  * One produced file: {@code type} is video, image or audio. {@code sourceUrl} is the provider's link, always;
- * once a copy is kept (CONTRACT.md section 7) {@code url} is the service's own link, {@code storedAt}, {@code bytes},
+ * once a copy is kept (docs/API.md section 7) {@code url} is the service's own link, {@code storedAt}, {@code bytes},
  * {@code sha256} and {@code contentType} describe the copy, and {@code expiresAt} is null.
  */
 public record Output(

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Where copies of outputs are kept (CONTRACT.md section 7). A copy is written to a temporary file first and only
+ * Where copies of outputs are kept (docs/API.md section 7). A copy is written to a temporary file first and only
  * {@link #commit committed} once it is whole and checked, so no reader ever sees a half-written object. Keys are
  * {@code {generationId}/{index}}.
  */

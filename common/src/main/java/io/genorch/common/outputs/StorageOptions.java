@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Where and how copies of outputs are kept (CONTRACT.md section 7; README configuration table).
+ * Where and how copies of outputs are kept (docs/API.md section 7; README configuration table).
  *
  * @param kind fs, s3 or off (ORCH_STORAGE)
  * @param dir the fs copies, and the spool of s3 downloads (ORCH_STORAGE_DIR, default ORCH_DATA_DIR/outputs)

@@ -64,7 +64,7 @@ public final class GenerationStore {
   }
 
   /**
-   * @param copyOutputsFor with outputs kept (CONTRACT.md section 7): how long a copy is retried when the provider gave
+   * @param copyOutputsFor with outputs kept (docs/API.md section 7): how long a copy is retried when the provider gave
    *     no expiry; null: no copies are scheduled (ORCH_STORAGE=off)
    */
   public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced, Duration copyOutputsFor) {

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/generations/{id}/outputs/{index}} (CONTRACT.md section 7): the kept copy of one output, streamed
+ * {@code GET /v1/generations/{id}/outputs/{index}} (docs/API.md section 7): the kept copy of one output, streamed
  * from the store with its type, length and sha256 as ETag, and one {@code Range} answered 206 (players seek); or,
  * with {@code ORCH_S3_PRESIGNED_REDIRECT}, a 302 to a presigned URL. {@code 409 not_stored} (with the provider's
  * {@code sourceUrl}) while no copy exists.

@@ -5,7 +5,7 @@ import io.genorch.common.outputs.StorageOptions;
 import java.time.Duration;
 
 /**
- * How outputs are copied (CONTRACT.md section 7).
+ * How outputs are copied (docs/API.md section 7).
  *
  * @param storage the store and its limits (ORCH_STORAGE*, ORCH_S3_*)
  * @param readTimeout a source that sends nothing for this long is given up for this attempt (ORCH_PROVIDER_TIMEOUT_MS)

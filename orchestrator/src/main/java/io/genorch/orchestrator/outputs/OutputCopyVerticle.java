@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a copy of every output of every succeeded generation (CONTRACT.md section 7). The copies to make are rows
+ * Keeps a copy of every output of every succeeded generation (docs/API.md section 7). The copies to make are rows
  * of {@code output_copies}, written with the succeeded change itself; this verticle works through them with the
  * shared {@link LeasedWorkLoop} (several instances never copy the same output at once; a copy cut short by a crash is
  * due again when its lease ends), streams each from the provider's link into the store, and records the result
