@@ -182,12 +182,6 @@ public final class GenerationStore {
     return selectGeneration(pool, id);
   }
 
-  public Future<Optional<Generation>> findByWebhookTokenHash(byte[] tokenHash) {
-    return pool.preparedQuery(Sql.SELECT_GENERATION_BY_TOKEN)
-        .execute(Tuple.of(Buffer.buffer(tokenHash)))
-        .map(GenerationStore::firstGeneration);
-  }
-
   private static Future<Optional<Generation>> selectGeneration(io.vertx.sqlclient.SqlClient client, String id) {
     return client.preparedQuery(Sql.SELECT_GENERATION).execute(Tuple.of(id)).map(GenerationStore::firstGeneration);
   }

@@ -30,10 +30,6 @@ public final class Sql {
       "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at"
           + " FROM generations WHERE id = $1 FOR UPDATE";
 
-  static final String SELECT_GENERATION_BY_TOKEN =
-      "SELECT " + GENERATION_COLUMNS + " FROM generations"
-          + " WHERE id = (SELECT generation_id FROM webhook_tokens WHERE token_hash = $1)";
-
   /** Listing pieces: the filters are fixed fragments chosen by which parameters are present. */
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";
   static final String LIST_ORDER = " ORDER BY id DESC LIMIT ";
