@@ -52,7 +52,8 @@ public record ServiceContext(
     GenerationStore store = new GenerationStore(pool, vertx.eventBus(), generation -> {
       metrics.generationAdvanced(generation);
       endLog.advanced(generation);
-    }, storage.enabled() ? storage.retryFor() : null);
+    }, storage.enabled() ? storage.retryFor() : null, config.maxAttempts());
+    store.onRerun(generation -> metrics.rerun(generation.provider()));
     store.sequencer().start(vertx);
     return new ServiceContext(config, pool, store, providers, Map.copyOf(settings), gate, client, metrics);
   }

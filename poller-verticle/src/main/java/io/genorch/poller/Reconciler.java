@@ -189,8 +189,13 @@ final class Reconciler implements Work<ClaimedCheck> {
     return apply(c, new Change(Source.TIMEOUT, GenerationStatus.TIMED_OUT, null, null, null, error, detail, null, deadline));
   }
 
+  /**
+   * A poll's answer is about the attempt whose task was asked about: should the generation have moved on to another
+   * attempt meanwhile (a callback re-ran it), the state machine only records it.
+   */
   private Future<Void> apply(ClaimedCheck c, Change change) {
-    return ctx.store().apply(c.id(), change).map(applied -> {
+    Change about = change.source() == Source.POLL && c.attempt() > 0 ? change.withAttempt(c.attempt()) : change;
+    return ctx.store().apply(c.id(), about).map(applied -> {
       if (applied.event() != null && applied.after().status().isTerminal()) {
         LOG.debug("{} is {} ({})", c.id(), applied.after().status(), change.source());
       }

@@ -51,6 +51,10 @@ final class DeliveryProcessor {
   static final String STAYED = "stayed";
   static final String DUPLICATE = "duplicate";
   static final String REJECTED = "rejected";
+  /** Its job failed with a retryable reason and the generation went back to queued for another attempt. */
+  static final String RERUN = "rerun";
+  /** About an attempt the generation no longer follows: recorded, changed nothing. */
+  static final String SUPERSEDED = "superseded";
   static final String UNCONFIRMED = "unconfirmed";
   static final String INVALID = "invalid";
   static final String ABANDONED = "abandoned";
@@ -232,7 +236,8 @@ final class DeliveryProcessor {
     ProviderSettings settings = ctx.settings(d.provider());
     Instant now = Instant.now();
     return Change.fromOutcome(Source.WEBHOOK, outcome, detail)
-        .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()));
+        .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()))
+        .withAttempt(d.tokenAttempt());
   }
 
   private Future<String> retryLater(Delivery d, String reason) {
@@ -264,6 +269,8 @@ final class DeliveryProcessor {
       case STAY -> STAYED;
       case DUPLICATE -> DUPLICATE;
       case REJECT -> REJECTED;
+      case RERUN -> RERUN;
+      case SUPERSEDED -> SUPERSEDED;
     };
   }
 }

@@ -7,14 +7,15 @@ final class WebhookSql {
 
   /**
    * The whole request path in one round trip: finds the generation bound to the token hash ($1), by any of its
-   * submit attempts, and stores the delivery only when it belongs to the provider of the URL ($2) and does not name
+   * submit attempts, and stores the delivery only when it belongs to the provider of the URL ($2: the provider that
+   * attempt was sent to, which after a failover is not the generation's) and does not name
    * a task bound to another generation ($3, the payload's task id). Through the URL of the latest attempt the task
    * must also be the one bound, if any; an earlier attempt's URL may report that attempt's own job (an attempt that
    * failed may still have created one). No row: unknown token (404). A row without {@code delivery_id}: wrong
    * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
    */
   static final String INGEST =
-      "WITH g AS (SELECT g.id, g.provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
+      "WITH g AS (SELECT g.id, t.provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
           + " FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1),"
           + " d AS (INSERT INTO webhook_deliveries"
           + " (provider, generation_id, token_attempt, source_address, headers, body, body_sha256, next_attempt_at)"
@@ -27,7 +28,7 @@ final class WebhookSql {
 
   /** The provider a token hash is bound to (answers 404 vs 400 for a body the adapter refuses). */
   static final String PROVIDER_OF_TOKEN =
-      "SELECT g.provider FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1";
+      "SELECT t.provider FROM webhook_tokens t WHERE t.token_hash = $1";
 
   /**
    * Claims up to $1 due deliveries for $2 seconds (the lease): rows another instance is claiming are skipped, and a
@@ -50,7 +51,8 @@ final class WebhookSql {
   static final String PROCESSED_TWIN =
       "SELECT id FROM webhook_deliveries WHERE generation_id = $1 AND body_sha256 = $2 AND id <> $3"
           + " AND processed_at IS NOT NULL AND outcome IN ('" + DeliveryProcessor.ADVANCED + "', '" + DeliveryProcessor.STAYED
-          + "', '" + DeliveryProcessor.DUPLICATE + "', '" + DeliveryProcessor.REJECTED + "')"
+          + "', '" + DeliveryProcessor.DUPLICATE + "', '" + DeliveryProcessor.REJECTED + "', '" + DeliveryProcessor.RERUN
+          + "', '" + DeliveryProcessor.SUPERSEDED + "')"
           + " ORDER BY id LIMIT 1";
 
   /** A delivery that settled nothing (given up, unreadable); the store marks those it applies or records. */

@@ -196,6 +196,11 @@ public final class OrchConfig {
     return get(Settings.CIRCUIT_OPEN);
   }
 
+  /** Jobs a generation may run before a retryable failure is final (ORCH_MAX_ATTEMPTS). */
+  public int maxAttempts() {
+    return get(Settings.MAX_ATTEMPTS);
+  }
+
   /** The {@code ORCH_PROVIDER_<ID>_*} settings of one provider, with the spec's defaults. */
   public ProviderSettings provider(ProviderSpec spec) {
     String id = spec.id();

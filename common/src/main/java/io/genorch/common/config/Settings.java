@@ -196,6 +196,8 @@ public final class Settings {
       "provider-side failures in a row that open a provider's circuit (routing then skips it)");
   public static final Setting<Duration> CIRCUIT_OPEN = seconds("ORCH_CIRCUIT_OPEN_S", 30, 1,
       "how long an open circuit stays open before one probe request may go to the provider");
+  public static final Setting<Integer> MAX_ATTEMPTS = integer("ORCH_MAX_ATTEMPTS", 3, 1, 100,
+      "jobs a generation may run: one that fails with a retryable reason is re-run until this many ran (1: no re-runs)");
 
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,
@@ -211,7 +213,8 @@ public final class Settings {
       PUBLIC_API_BASE_URL,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
       RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,
-      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE, CATALOG_FILE, CATALOG_SCAN, CIRCUIT_FAILURES, CIRCUIT_OPEN);
+      SUBMIT_CONCURRENCY, PG_POOL_WAIT_QUEUE, CATALOG_FILE, CATALOG_SCAN, CIRCUIT_FAILURES, CIRCUIT_OPEN,
+      MAX_ATTEMPTS);
 
   /**
    * One per-provider variable, {@code ORCH_PROVIDER_<ID>_<suffix>} ({@code <ID>}: {@link ProviderSettings#envId});

@@ -26,12 +26,33 @@ public record Generation(
     Instant createdAt,
     Instant submittedAt,
     Instant completedAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    List<Attempt> attempts) {
 
   public Generation {
     options = options == null ? new JsonObject() : options;
     metadata = metadata == null ? new JsonObject() : metadata;
     outputs = outputs == null ? List.of() : List.copyOf(outputs);
+    attempts = attempts == null ? List.of() : List.copyOf(attempts);
+  }
+
+  /** A generation no submission has been sent for yet. */
+  public Generation(String id, String provider, String model, GenerationStatus status, String prompt, String imageUrl,
+      String aspectRatio, Integer durationSeconds, JsonObject options, JsonObject metadata, String callbackUrl,
+      String providerTaskId, Integer progress, List<Output> outputs, GenerationError error, ResolvedBy resolvedBy,
+      Instant createdAt, Instant submittedAt, Instant completedAt, Instant updatedAt) {
+    this(id, provider, model, status, prompt, imageUrl, aspectRatio, durationSeconds, options, metadata, callbackUrl,
+        providerTaskId, progress, outputs, error, resolvedBy, createdAt, submittedAt, completedAt, updatedAt, List.of());
+  }
+
+  /** The latest attempt sent, or null before the first. */
+  public Attempt latestAttempt() {
+    return attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
+  }
+
+  /** How many attempts the provider took (ran a job for, or may have: an ambiguous submit counts). */
+  public int runs() {
+    return (int) attempts.stream().filter(a -> !a.refused()).count();
   }
 
   public JsonObject toJson() {
@@ -57,7 +78,14 @@ public record Generation(
         .put("createdAt", iso(createdAt))
         .put("submittedAt", iso(submittedAt))
         .put("completedAt", iso(completedAt))
-        .put("updatedAt", iso(updatedAt));
+        .put("updatedAt", iso(updatedAt))
+        .put("attempts", attemptsJson(attempts));
+  }
+
+  public static JsonArray attemptsJson(List<Attempt> attempts) {
+    JsonArray json = new JsonArray();
+    attempts.forEach(a -> json.add(a.toJson()));
+    return json;
   }
 
   private static String iso(Instant instant) {

@@ -41,6 +41,9 @@ public final class GenorchMetrics {
   private final MeterProvider<Counter> webhookDeliveries;
   private final MeterProvider<Counter> statusCalls;
   private final MeterProvider<Counter> clientCallbacks;
+  private final MeterProvider<Counter> submits;
+  private final MeterProvider<Counter> failovers;
+  private final MeterProvider<Counter> reruns;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong overdue = new AtomicLong();
   private final AtomicLong deliveriesDue = new AtomicLong();
@@ -65,6 +68,15 @@ public final class GenorchMetrics {
         .withRegistry(registry);
     clientCallbacks = Counter.builder("genorch.client.callbacks")
         .description("Client callback attempts by outcome (delivered, failed, gave_up)").withRegistry(registry);
+    submits = Counter.builder("genorch.submits")
+        .description("Submissions sent to a provider, by provider and outcome (accepted, refused: the request's fault,"
+            + " refused_provider: the provider's condition, transient, ambiguous)").withRegistry(registry);
+    failovers = Counter.builder("genorch.failovers")
+        .description("Generations moved to another route before acceptance, by the provider left and the reason"
+            + " (maintenance, refused, unavailable, circuit_open)").withRegistry(registry);
+    reruns = Counter.builder("genorch.reruns")
+        .description("Jobs that failed with a retryable reason and were queued to run again, by provider")
+        .withRegistry(registry);
     Gauge.builder("genorch.generations.queued", queued, AtomicLong::get)
         .description("Generations accepted and not yet submitted, fleet-wide").register(registry);
     Gauge.builder("genorch.generations.overdue", overdue, AtomicLong::get)
@@ -106,6 +118,21 @@ public final class GenorchMetrics {
 
   public void statusCall(String provider, String result) {
     statusCalls.withTags("provider", provider, "result", result).increment();
+  }
+
+  /** A submission's outcome at a provider (docs/API.md section 8). */
+  public void submit(String provider, String outcome) {
+    submits.withTags("provider", provider, "outcome", outcome).increment();
+  }
+
+  /** A generation left {@code provider} for another route before acceptance. */
+  public void failover(String provider, String reason) {
+    failovers.withTags("provider", provider, "reason", reason).increment();
+  }
+
+  /** A job at {@code provider} failed with a retryable reason and its generation was queued to run again. */
+  public void rerun(String provider) {
+    reruns.withTags("provider", provider).increment();
   }
 
   public void clientCallback(String outcome) {

@@ -2,6 +2,7 @@ package io.genorch.common.persistence;
 
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.bus.LifecycleEvent;
+import io.genorch.common.domain.Attempt;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationRequest;
@@ -53,6 +54,8 @@ public final class GenerationStore {
   private final Consumer<Generation> onAdvanced;
   private final Duration copyOutputsFor;
   private final LifecycleSequencer sequencer;
+  private final int maxAttempts;
+  private volatile Consumer<Generation> onRerun = generation -> {};
 
   public GenerationStore(Pool pool, EventBus eventBus) {
     this(pool, eventBus, generation -> {});
@@ -68,6 +71,13 @@ public final class GenerationStore {
    *     no expiry; null: no copies are scheduled (ORCH_STORAGE=off)
    */
   public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced, Duration copyOutputsFor) {
+    this(pool, eventBus, onAdvanced, copyOutputsFor, GenerationStateMachine.NO_RERUNS);
+  }
+
+  /** @param maxAttempts jobs a generation may run (ORCH_MAX_ATTEMPTS): a retryable failure before the last is re-run */
+  public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced, Duration copyOutputsFor,
+      int maxAttempts) {
+    this.maxAttempts = maxAttempts;
     this.pool = pool;
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
@@ -117,6 +127,15 @@ public final class GenerationStore {
    * taken and the candidates considered) becomes a {@code routed} timeline entry after {@code accepted}.
    */
   public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed) {
+    return create(request, idempotencyKey, routed, null);
+  }
+
+  /**
+   * The same, keeping the routes the generation may fail over to ({@code [{provider, providerModel}]}, in routing
+   * order, the chosen one included), read back by {@link #routes}.
+   */
+  public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed,
+      JsonArray routes) {
     Tuple params = Tuple.tuple()
         .addString(Ids.generationId())
         .addString(request.provider())
@@ -133,7 +152,8 @@ public final class GenerationStore {
         .addString(idempotencyKey == null ? null : idempotencyKey.key())
         .addValue(idempotencyKey == null ? null : Buffer.buffer(idempotencyKey.requestHash()))
         .addValue(new JsonObject().put("provider", request.provider()).put("model", request.model()))
-        .addValue(routed);
+        .addValue(routed)
+        .addValue(routes);
     return pool.preparedQuery(Sql.INSERT_GENERATION).execute(params).compose(rows -> rows.size() == 1
         ? Future.succeededFuture(new Created(toGeneration(rows.iterator().next()), false))
         : replay(idempotencyKey)); // the key belongs to an earlier request: nothing was inserted
@@ -156,6 +176,12 @@ public final class GenerationStore {
 
   private static Future<Optional<Generation>> selectGeneration(io.vertx.sqlclient.SqlClient client, String id) {
     return client.preparedQuery(Sql.SELECT_GENERATION).execute(Tuple.of(id)).map(GenerationStore::firstGeneration);
+  }
+
+  /** A routed generation's candidate routes in order ({@code [{provider, providerModel}]}); null for a named provider. */
+  public Future<JsonArray> routes(String id) {
+    return pool.preparedQuery(Sql.SELECT_ROUTES).execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : (JsonArray) rows.iterator().next().getValue("routes"));
   }
 
   /** Newest first; {@code afterId} is the last id of the previous page. */
@@ -253,16 +279,29 @@ public final class GenerationStore {
     return pool.preparedQuery(Sql.RETURN_ABANDONED_SUBMIT_CLAIMS).execute(Tuple.of(providers, limit)).mapEmpty();
   }
 
-  /** Takes an abandoned send to settle it, pushing its lease; false when it is not one (any more). */
-  public Future<Boolean> takeAbandonedSend(String id, Duration lease) {
-    return pool.preparedQuery(Sql.TAKE_ABANDONED_SEND).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  /**
+   * Takes an abandoned send to settle it, pushing its lease: the number of the attempt that was on the wire, or
+   * empty when it is not one (any more).
+   */
+  public Future<Optional<Integer>> takeAbandonedSend(String id, Duration lease) {
+    return pool.preparedQuery(Sql.TAKE_ABANDONED_SEND).execute(Tuple.of(id, seconds(lease)))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger("submit_attempts")));
   }
 
   // Polling: the poller's claim of due checks and its schedule writes.
 
-  /** A generation the poller claimed; {@code checks} counts this one. */
+  /**
+   * A generation the poller claimed; {@code checks} counts this one, {@code attempt} is the attempt in flight (the
+   * latest sent, at {@code provider}), whose task is asked about.
+   */
   public record ClaimedCheck(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt,
-      int checks) {}
+      int checks, int attempt) {
+
+    public ClaimedCheck(String id, String provider, String providerTaskId, Instant submittedAt, Instant deadlineAt,
+        int checks) {
+      this(id, provider, providerTaskId, submittedAt, deadlineAt, checks, 0);
+    }
+  }
 
   /** Claims up to {@code limit} generations whose check is due, keeping other instances away for {@code lease}. */
   public Future<List<ClaimedCheck>> claimDueChecks(int limit, Duration lease) {
@@ -271,7 +310,7 @@ public final class GenerationStore {
       for (Row row : rows) {
         claimed.add(new ClaimedCheck(row.getString("id"), row.getString("provider"), row.getString("provider_task_id"),
             instantOrNull(row.getOffsetDateTime("submitted_at")), instantOrNull(row.getOffsetDateTime("deadline_at")),
-            row.getInteger("poll_attempts")));
+            row.getInteger("poll_attempts"), row.getInteger("submit_attempts")));
       }
       return claimed;
     });
@@ -313,14 +352,22 @@ public final class GenerationStore {
               Row row = rows.iterator().next();
               Generation before = toGeneration(row);
               Transition transition = GenerationStateMachine.transition(
-                  before, toSchedule(row), change, Instant.now().truncatedTo(ChronoUnit.MICROS));
+                  before, toSchedule(row), change, Instant.now().truncatedTo(ChronoUnit.MICROS), maxAttempts);
               return write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event));
             }))
         .onSuccess(this::published);
   }
 
+  /** Told of every committed re-run (with the generation as it was before: the attempt that failed). */
+  public void onRerun(Consumer<Generation> listener) {
+    this.onRerun = listener;
+  }
+
   /** After commit: the lifecycle event of a transition that advanced is positioned, published and told. */
   private void published(Applied applied) {
+    if (applied != null && applied.verdict() == Verdict.RERUN) {
+      onRerun.accept(applied.before());
+    }
     if (applied != null && applied.event() != null) {
       sequencer.wake();
       eventBus.publish(Addresses.EVENTS, applied.event().toJson());
@@ -447,7 +494,7 @@ public final class GenerationStore {
     }
     WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
     Transition transition = GenerationStateMachine.transition(
-        before, toSchedule(row), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+        before, toSchedule(row), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS), maxAttempts);
     String outcome = apply.outcome().apply(transition.verdict());
     // both statements are sent at once (the connection pipelines them); the commit waits for both
     Future<LifecycleEvent> written = write(conn, transition);
@@ -497,7 +544,10 @@ public final class GenerationStore {
         .addString(event == null ? null : event.type())
         .addOffsetDateTime(event == null ? null : utc(event.occurredAt()))
         .addValue(event == null ? null : event.toJson())
-        .addString(t.clientCallback() ? after.callbackUrl() : null);
+        .addString(t.clientCallback() ? after.callbackUrl() : null)
+        .addString(after.provider())
+        .addString(after.model())
+        .addValue(Generation.attemptsJson(after.attempts()));
     Future<LifecycleEvent> written = conn.preparedQuery(Sql.WRITE_TRANSITION).execute(params).map(rows -> event);
     // outputs kept: a generation that just succeeded gets its copies scheduled in the same transaction
     return t.lifecycleEvent() && after.status() == GenerationStatus.SUCCEEDED
@@ -616,7 +666,16 @@ public final class GenerationStore {
         instant(row, "created_at"),
         instant(row, "submitted_at"),
         instant(row, "completed_at"),
-        instant(row, "updated_at"));
+        instant(row, "updated_at"),
+        attempts((JsonArray) row.getValue("attempts")));
+  }
+
+  private static List<Attempt> attempts(JsonArray json) {
+    List<Attempt> attempts = new ArrayList<>();
+    if (json != null) {
+      json.forEach(a -> attempts.add(Attempt.fromJson((JsonObject) a)));
+    }
+    return attempts;
   }
 
   private static Instant instant(Row row, String column) {

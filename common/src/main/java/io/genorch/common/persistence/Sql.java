@@ -8,7 +8,7 @@ public final class Sql {
   static final String GENERATION_COLUMNS =
       "id, provider, model, status, prompt, image_url, aspect_ratio, duration_seconds, options, metadata,"
           + " callback_url, provider_task_id, progress, outputs, error, resolved_by, created_at, submitted_at,"
-          + " completed_at, updated_at";
+          + " completed_at, updated_at, attempts";
 
   /**
    * A new queued generation, its Idempotency-Key ($12-$14, all null without one) and its first timeline entries
@@ -24,8 +24,8 @@ public final class Sql {
           + " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
           + " inserted AS ("
           + " INSERT INTO generations (id, provider, model, status, prompt, image_url, aspect_ratio, duration_seconds,"
-          + " options, metadata, callback_url, created_at, updated_at, next_submit_at)"
-          + " SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $11, $11"
+          + " options, metadata, callback_url, created_at, updated_at, next_submit_at, routes)"
+          + " SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $17::jsonb"
           + " WHERE $12::text IS NULL OR EXISTS (SELECT 1 FROM claimed_key)"
           + " RETURNING " + GENERATION_COLUMNS + "),"
           + " first_entries AS ("
@@ -39,6 +39,9 @@ public final class Sql {
       "SELECT request_hash, generation_id FROM idempotency_keys WHERE scope = $1 AND key = $2";
 
   static final String SELECT_GENERATION = "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = $1";
+
+  /** A routed generation's candidate routes, in order (NULL when the client named the provider). */
+  static final String SELECT_ROUTES = "SELECT routes FROM generations WHERE id = $1";
 
   /** A transition's one read: the row, locked, with its schedule. */
   static final String SELECT_GENERATION_FOR_TRANSITION =
@@ -58,7 +61,8 @@ public final class Sql {
   static final String WRITE_TRANSITION =
       "WITH updated AS (UPDATE generations SET status = $2, provider_task_id = $3, progress = $4, outputs = $5,"
           + " error = $6, resolved_by = $7, submitted_at = $8, completed_at = $9, updated_at = $10, next_check_at = $11,"
-          + " deadline_at = $12, submit_state = $13, next_submit_at = $14 WHERE id = $1 AND $15::boolean),"
+          + " deadline_at = $12, submit_state = $13, next_submit_at = $14, provider = $22, model = $23,"
+          + " attempts = $24::jsonb WHERE id = $1 AND $15::boolean),"
           + " timeline AS (INSERT INTO generation_events (generation_id, type, detail)"
           + "   SELECT $1, t.entry->>'type', (t.entry->'detail')::jsonb"
           + "   FROM json_array_elements($16::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n),"
@@ -134,7 +138,7 @@ public final class Sql {
   // applies it, so applying and marking it processed commit together.
 
   /** What a settled delivery's {@code outcome} can say when it settled its generation's state (a twin counts). */
-  static final String APPLIED_WEBHOOK_OUTCOMES = "'advanced', 'stayed', 'duplicate', 'rejected'";
+  static final String APPLIED_WEBHOOK_OUTCOMES = "'advanced', 'stayed', 'duplicate', 'rejected', 'rerun', 'superseded'";
 
   /**
    * A webhook delivery's one read: the generation row ($1), locked, with its schedule, and the first identical
@@ -286,9 +290,9 @@ public final class Sql {
       "WITH claimed AS (UPDATE generations SET submit_state = 'claimed', submit_attempts = submit_attempts + 1,"
           + " next_submit_at = now() + make_interval(secs => $3)"
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
-          + " RETURNING id, submit_attempts),"
-          + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
-          + " SELECT $2, id, submit_attempts FROM claimed)"
+          + " RETURNING id, submit_attempts, provider),"
+          + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt, provider)"
+          + " SELECT $2, id, submit_attempts, provider FROM claimed)"
           + " SELECT submit_attempts FROM claimed";
 
   /**
@@ -321,7 +325,7 @@ public final class Sql {
   public static final String TAKE_ABANDONED_SEND =
       "UPDATE generations SET next_submit_at = now() + make_interval(secs => $2)"
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
-          + " RETURNING id";
+          + " RETURNING id, submit_attempts";
 
   /**
    * No permit, or the gate could not be asked: nothing was sent, so the claim is given back and not counted as an
@@ -346,7 +350,7 @@ public final class Sql {
           + " WHERE id IN (SELECT id FROM generations"
           + " WHERE status IN ('submitted','processing') AND next_check_at <= now()"
           + " ORDER BY next_check_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-          + " RETURNING id, provider, provider_task_id, submitted_at, deadline_at, poll_attempts";
+          + " RETURNING id, provider, provider_task_id, submitted_at, deadline_at, poll_attempts, submit_attempts";
 
   /**
    * Returns a claimed generation unchecked: due again at $2, and the claim does not count as a check. A generation

@@ -212,14 +212,36 @@ final class ProviderResponses {
     String message = errorMessage(response);
     if (isTransient(errorStatus)) {
       return new SubmitResult.Transient(
-          "HTTP " + errorStatus + ": " + message, retryAfter(response.retryAfterHeader()));
+          "HTTP " + errorStatus + ": " + message, retryAfter(response.retryAfterHeader()), MAINTENANCE.matcher(message).find());
     }
-    return new SubmitResult.Refused(new GenerationError(refusalCode(errorStatus, message), message, false));
+    String code = refusalCode(errorStatus, message);
+    boolean providerSide = PROVIDER_SIDE_REFUSALS.contains(code) || MAINTENANCE.matcher(message).find();
+    return new SubmitResult.Refused(new GenerationError(code, message, false), providerSide);
   }
+
+  /** A provider's words for being under maintenance (every seed provider's maintenance answer says so). */
+  private static final Pattern MAINTENANCE = Pattern.compile("maintenance", Pattern.CASE_INSENSITIVE);
+
+  /** A provider's words for not serving a model (any more): "Model not found: sora-2", "model does not exist", … */
+  private static final Pattern MODEL_UNAVAILABLE_WORDS = Pattern.compile(
+      "model\\b.*\\b(not found|not exist|does not exist|unavailable|not available|not supported|retired|deprecated)",
+      Pattern.CASE_INSENSITIVE);
+
+  static final String MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE";
+
+  /**
+   * Refusals that are the provider's condition, not the request's fault (docs/API.md section 8): another route may
+   * take the same request.
+   */
+  private static final java.util.Set<String> PROVIDER_SIDE_REFUSALS =
+      java.util.Set.of(INSUFFICIENT_CREDITS, PROVIDER_AUTH_FAILED, MODEL_UNAVAILABLE);
 
   private static String refusalCode(int status, String message) {
     if (status == 402 || message.toUpperCase(Locale.ROOT).contains("INSUFFICIENT")) {
       return INSUFFICIENT_CREDITS;
+    }
+    if (MODEL_UNAVAILABLE_WORDS.matcher(message).find()) {
+      return MODEL_UNAVAILABLE;
     }
     if (status == 401 || status == 403) {
       return PROVIDER_AUTH_FAILED;

@@ -9,5 +9,15 @@ public enum Verdict {
   /** The generation is terminal and the proposal says the same: a repeat that changes nothing. */
   DUPLICATE,
   /** The generation is terminal and the proposal contradicts it: kept in the timeline, changes nothing. */
-  REJECT
+  REJECT,
+  /**
+   * The report is about an attempt the generation no longer follows (a later one was sent, or it was re-run or
+   * failed over): kept in the timeline, changes nothing.
+   */
+  SUPERSEDED,
+  /**
+   * The job failed with a retryable reason and attempts and time are left: the generation goes back to queued for
+   * another attempt instead of failing.
+   */
+  RERUN
 }

@@ -99,7 +99,7 @@ public final class GenerationService {
     IdempotencyKey idempotency = key;
     GenerationRequest request = validated.request();
     return checkCallbackDestination(request.callbackUrl())
-        .compose(checked -> store.create(request, idempotency, validated.routed()))
+        .compose(checked -> store.create(request, idempotency, validated.routed(), validated.routes()))
         .recover(err -> Future.failedFuture(err instanceof GenerationStore.IdempotencyConflictException
             ? new ApiException(409, "idempotency_conflict", err.getMessage(), null)
             : err))

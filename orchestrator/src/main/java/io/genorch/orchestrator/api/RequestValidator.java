@@ -58,8 +58,17 @@ public final class RequestValidator {
    * A valid request and, when the service chose the provider, the {@code routed} timeline entry that says how.
    *
    * @param routed null when the client named the provider
+   * @param routes when routed: the candidates the generation may fail over to, in routing order, the chosen one
+   *     included ({@code [{provider, providerModel}]}): every route whose limits take the request as it was stored
+   *     (a route skipped only for its circuit or for being disabled here stays a candidate; that is checked again at
+   *     the failover). Null when the client named the provider: it never moves.
    */
-  public record Validated(GenerationRequest request, JsonObject routed) {}
+  public record Validated(GenerationRequest request, JsonObject routed, JsonArray routes) {
+
+    public Validated(GenerationRequest request, JsonObject routed) {
+      this(request, routed, null);
+    }
+  }
 
   /**
    * @param extraFields fields the transport adds to the body (the event bus's idempotencyKey)
@@ -194,7 +203,18 @@ public final class RequestValidator {
     }
     JsonObject routed = new JsonObject().put("model", model.id()).put("provider", chosen.provider())
         .put("providerModel", chosen.model()).put("candidates", considered);
-    return new Validated(chosen, routed);
+    JsonArray routes = new JsonArray();
+    for (CatalogRoute route : candidates) {
+      ProviderAdapter adapter = providers.find(route.provider()).orElseThrow();
+      GenerationRequest there = new GenerationRequest(route.provider(), route.providerModel(), chosen.prompt(),
+          chosen.imageUrl(), chosen.aspectRatio(), chosen.durationSeconds(), chosen.options(), chosen.callbackUrl(),
+          chosen.metadata());
+      boolean isChosen = route.provider().equals(chosen.provider()) && route.providerModel().equals(chosen.model());
+      if (isChosen || refusal(there, adapter, route).isEmpty()) {
+        routes.add(new JsonObject().put("provider", route.provider()).put("providerModel", route.providerModel()));
+      }
+    }
+    return new Validated(chosen, routed, routes);
   }
 
   /** The request as it goes to this route: the provider's model name and, unless asked, its default duration. */

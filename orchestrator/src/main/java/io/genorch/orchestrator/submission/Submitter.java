@@ -2,16 +2,19 @@ package io.genorch.orchestrator.submission;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.ProviderSettings;
+import io.genorch.common.domain.Attempt;
 import io.genorch.common.domain.Generation;
 import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -33,10 +36,15 @@ import org.slf4j.LoggerFactory;
  * and only with it is the generation marked 'sending', just before the request is written: a claim that never got
  * that far (no permit, the gate's database call failed, the instance stopped) goes back to pending and is never
  * taken for ambiguous. Outcomes of a send:
+ * Every send is recorded as an attempt of the generation (docs/API.md section 8). Outcomes of a send:
  * <ul>
  *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
- *   <li>refused (4xx): failed at once with the provider's reason, {@code resolvedBy: submit};</li>
- *   <li>transient (connection refused, 5xx, 429): retried with backoff, then failed;</li>
+ *   <li>refused (4xx) because of the request (its input, content policy): failed at once with the provider's reason,
+ *       {@code resolvedBy: submit};</li>
+ *   <li>refused for the provider's own reasons (insufficient balance, model unavailable, our key refused,
+ *       maintenance): a routed generation fails over to its next route; otherwise failed as above;</li>
+ *   <li>transient (connection refused, 5xx, 429): retried with backoff at the same route, then a routed generation
+ *       fails over and any other fails; a provider in maintenance is failed over from at once;</li>
  *   <li>ambiguous (sent, no answer; or the process stopped mid-request): never sent again, since that could pay
  *       twice. The generation is marked submitted without a task id: the bound token still maps a late callback,
  *       and the deadline times it out otherwise.</li>
@@ -52,12 +60,14 @@ public final class Submitter {
   private final SubmitBackoff backoff;
   private final Duration sendLease;
   private final String webhookBaseUrl;
+  private final ProviderHealth health;
 
   public Submitter(ServiceContext ctx, SubmitBackoff backoff, Duration sendLease) {
     this.ctx = ctx;
     this.backoff = backoff;
     this.sendLease = sendLease;
     this.webhookBaseUrl = ctx.config().publicWebhookBaseUrl();
+    this.health = new ProviderHealth(ctx.pool(), ctx.config().circuitFailures(), ctx.config().circuitOpenFor());
   }
 
   /**
@@ -134,26 +144,68 @@ public final class Submitter {
         return Future.succeededFuture(false); // another instance took it, or it is not due
       }
       int attempt = claimed.get();
-      ProviderAdapter adapter = ctx.adapter(generation.provider());
-      String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
-      return ctx.gate().withPermit(generation.provider(),
-          () -> ctx.store().markSending(id, sendLease)
-              .compose(marked -> !marked
-                  ? Future.succeededFuture(false) // the claim ran out meanwhile and went back to pending
-                  : ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-                      .compose(result -> settle(generation, settings, attempt, result))
-                      .map(true)),
-          () -> {
-            refused.add(generation.provider());
-            return releaseClaim(id);
-          })
-          .recover(err -> {
-            // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
-            // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
-            // claim's lease brings it back
-            LOG.warn("Submitting {} failed: {}; a claim not yet sent goes back to pending", id, err.toString());
-            return releaseClaim(id);
-          });
+      return routeChoice(generation).compose(routes -> routes == ROUTE_MOVED
+          ? Future.succeededFuture(false)
+          : send(generation, settings, refused, attempt, token, routes));
+    });
+  }
+
+  private Future<Boolean> send(Generation generation, ProviderSettings settings, Set<String> refused, int attempt,
+      String token, JsonArray routes) {
+    String id = generation.id();
+    ProviderAdapter adapter = ctx.adapter(generation.provider());
+    String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
+    return ctx.gate().withPermit(generation.provider(),
+        () -> ctx.store().markSending(id, sendLease)
+            .compose(marked -> {
+              if (!marked) {
+                return Future.succeededFuture(false); // the claim ran out meanwhile and went back to pending
+              }
+              Instant sentAt = Instant.now();
+              return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+                  .compose(result -> settle(generation, settings, attempt, sentAt, result, routes))
+                  .map(true);
+            }),
+        () -> {
+          refused.add(generation.provider());
+          return releaseClaim(id);
+        })
+        .recover(err -> {
+          // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
+          // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
+          // claim's lease brings it back
+          LOG.warn("Submitting {} failed: {}; a claim not yet sent goes back to pending", id, err.toString());
+          return releaseClaim(id);
+        });
+  }
+
+  /** Marker of {@link #routeChoice}: the generation was moved to another route (or left waiting), nothing is sent. */
+  private static final JsonArray ROUTE_MOVED = new JsonArray();
+
+  /**
+   * Before a claimed generation is sent: a routed one (docs/API.md section 8) asks its provider's circuit. Closed, or
+   * this caller gets the one probe of an open circuit whose wait is over: it is sent (answers its candidate routes,
+   * for a failover after the answer). Otherwise the claim is given back unsent and the generation moves to its next
+   * route ({@code failover}, reason circuit_open), or waits if it has none. A generation whose client named the
+   * provider is always sent, as before routing (answers null).
+   */
+  private Future<JsonArray> routeChoice(Generation generation) {
+    return ctx.store().routes(generation.id()).compose(routes -> {
+      if (routes == null) {
+        return Future.succeededFuture(null);
+      }
+      return health.allowRequest(generation.provider()).compose(allowed -> allowed
+          ? Future.succeededFuture(routes)
+          : releaseClaim(generation.id())
+              .compose(v -> nextRoute(generation, routes))
+              .compose(next -> next == null
+                  ? Future.succeededFuture(ROUTE_MOVED)
+                  : failover(generation, null, next, "circuit_open", new JsonObject()
+                      .put("message", generation.provider() + "'s circuit is open after provider-side failures in a row"))
+                      .map(ROUTE_MOVED)));
+    }).recover(err -> {
+      LOG.warn("Choosing the route of {} failed: {}; its claim goes back to pending", generation.id(), err.toString());
+      return releaseClaim(generation.id()).map(ROUTE_MOVED);
     });
   }
 
@@ -161,48 +213,191 @@ public final class Submitter {
     return ctx.store().releaseSubmitClaim(id, BUDGET_RETRY).map(false);
   }
 
-  private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, SubmitResult result) {
+  /**
+   * What a provider's answer does. Every send becomes an attempt of the generation. The circuit of the provider
+   * learns from it: an acceptance is a success, a provider-side refusal or a transient failure a failure; a refusal
+   * about the request and an ambiguous send tell nothing about the provider. A routed generation ({@code routes} not
+   * null) that a provider refuses for reasons of its own moves to its next route; see the class comment for the rest.
+   */
+  private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, Instant sentAt,
+      SubmitResult result, JsonArray routes) {
     String id = generation.id();
+    String provider = generation.provider();
     Instant now = Instant.now();
     if (result instanceof SubmitResult.Accepted accepted) {
+      ctx.metrics().submit(provider, "accepted");
+      Attempt sent = new Attempt(attempt, provider, generation.model(), accepted.outcome().providerTaskId(),
+          GenerationStatus.SUBMITTED.wire(), null, sentAt, null);
       Change change = Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject().put("attempt", attempt))
-          .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()));
-      return ctx.store().apply(id, change).mapEmpty();
+          .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()))
+          .withSent(sent);
+      return circuit(health.recordSuccess(provider), provider).compose(v -> ctx.store().apply(id, change)).mapEmpty();
+    }
+    if (result instanceof SubmitResult.Ambiguous ambiguous) {
+      ctx.metrics().submit(provider, "ambiguous");
+      return markAmbiguous(generation, settings, ambiguous.reason(), attempt, sentAt);
     }
     if (result instanceof SubmitResult.Refused refused) {
-      return ctx.store().recordEvent(id, "submit_failed", failureDetail(attempt, refused.error().code(), refused.error().message())
-              .put("retryable", false))
-          .compose(v -> ctx.store().apply(id, failed(refused.error())))
-          .mapEmpty();
-    }
-    if (result instanceof SubmitResult.Transient transientFailure) {
-      JsonObject detail = failureDetail(attempt, "PROVIDER_UNAVAILABLE", transientFailure.reason());
-      if (!backoff.attemptsLeft(attempt)) {
-        return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", false).put("attemptsExhausted", true))
-            .compose(v -> ctx.store().apply(id, failed(new GenerationError("PROVIDER_UNAVAILABLE",
-                "the provider did not accept the generation after " + attempt + " attempts: " + transientFailure.reason(), true))))
+      GenerationError error = refused.error();
+      ctx.metrics().submit(provider, refused.providerSide() ? "refused_provider" : "refused");
+      Attempt sent = refusedAttempt(generation, attempt, sentAt, error);
+      JsonObject detail = failureDetail(attempt, error.code(), error.message()).put("retryable", false);
+      if (!refused.providerSide()) {
+        return ctx.store().recordEvent(id, "submit_failed", detail)
+            .compose(v -> ctx.store().apply(id, failed(error).withSent(sent)))
             .mapEmpty();
       }
-      Duration wait = backoff.delayAfter(attempt, transientFailure.retryAfter());
-      return ctx.store().recordEvent(id, "submit_failed", detail.put("retryable", true).put("retryInMs", wait.toMillis()))
-          .compose(v -> ctx.store().retrySubmitLater(id, wait))
+      return circuit(health.recordFailure(provider).mapEmpty(), provider)
+          .compose(v -> ctx.store().recordEvent(id, "submit_failed", detail.put("providerSide", true)))
+          .compose(v -> failoverOr(generation, routes, sent, error.code().equals("MAINTENANCE") ? "maintenance" : "refused",
+              error, () -> ctx.store().apply(id, failed(error).withSent(sent)).mapEmpty()));
+    }
+    SubmitResult.Transient transientFailure = (SubmitResult.Transient) result;
+    ctx.metrics().submit(provider, "transient");
+    JsonObject detail = failureDetail(attempt, "PROVIDER_UNAVAILABLE", transientFailure.reason());
+    GenerationError unavailable = new GenerationError("PROVIDER_UNAVAILABLE", transientFailure.reason(), true);
+    Attempt sent = refusedAttempt(generation, attempt, sentAt, unavailable);
+    int tries = triesOnRoute(generation);
+    Future<Void> counted = circuit(health.recordFailure(provider).mapEmpty(), provider);
+    if (transientFailure.maintenance()) {
+      // retrying a provider in maintenance soon is pointless: another route, at once, if there is one
+      return counted.compose(v -> failoverOr(generation, routes, sent, "maintenance", unavailable,
+          () -> retryOrFail(generation, attempt, tries, transientFailure, detail, sent)));
+    }
+    if (backoff.attemptsLeft(tries)) {
+      return counted.compose(v -> retryOrFail(generation, attempt, tries, transientFailure, detail, sent));
+    }
+    return counted.compose(v -> failoverOr(generation, routes, sent, "unavailable",
+        new GenerationError("PROVIDER_UNAVAILABLE", "the provider did not accept the generation after " + tries
+            + " attempts: " + transientFailure.reason(), true),
+        () -> retryOrFail(generation, attempt, tries, transientFailure, detail, sent)));
+  }
+
+  /** The same route again after the backoff, or, with no tries left there, failed PROVIDER_UNAVAILABLE as before routing. */
+  private Future<Void> retryOrFail(Generation generation, int attempt, int tries, SubmitResult.Transient transientFailure,
+      JsonObject detail, Attempt sent) {
+    String id = generation.id();
+    if (!backoff.attemptsLeft(tries)) {
+      return ctx.store().recordEvent(id, "submit_failed", detail.copy().put("retryable", false).put("attemptsExhausted", true))
+          .compose(v -> ctx.store().apply(id, failed(new GenerationError("PROVIDER_UNAVAILABLE",
+              "the provider did not accept the generation after " + tries + " attempts: " + transientFailure.reason(), true))
+              .withSent(sent)))
           .mapEmpty();
     }
-    SubmitResult.Ambiguous ambiguous = (SubmitResult.Ambiguous) result;
-    return markAmbiguous(id, settings, ambiguous.reason(), attempt);
+    Duration wait = backoff.delayAfter(tries, transientFailure.retryAfter());
+    return ctx.store().recordEvent(id, "submit_failed", detail.copy().put("retryable", true).put("retryInMs", wait.toMillis()))
+        .compose(v -> ctx.store().apply(id, Change.requeued(sent,
+            new Change.Requeue(generation.provider(), generation.model(), Instant.now().plus(wait), null), null)))
+        .mapEmpty();
+  }
+
+  /**
+   * A provider-side refusal of a routed generation: the next route takes it ({@code failover} entry, still queued,
+   * due at once). Without one (the client named the provider, or every other route is disabled, open or already
+   * refused it), {@code otherwise}.
+   */
+  private Future<Void> failoverOr(Generation generation, JsonArray routes, Attempt sent, String reason,
+      GenerationError error, java.util.function.Supplier<Future<Void>> otherwise) {
+    if (routes == null) {
+      return otherwise.get();
+    }
+    return nextRoute(generation, routes).compose(next -> next == null
+        ? otherwise.get()
+        : failover(generation, sent, next, reason, new JsonObject().put("code", error.code()).put("message", error.message())));
+  }
+
+  private Future<Void> failover(Generation generation, Attempt sent, JsonObject next, String reason, JsonObject why) {
+    JsonObject detail = why.copy()
+        .put("reason", reason)
+        .put("from", new JsonObject().put("provider", generation.provider()).put("model", generation.model()))
+        .put("to", next.copy());
+    if (sent != null) {
+      detail.put("attempt", sent.attempt());
+    }
+    ctx.metrics().failover(generation.provider(), reason);
+    return ctx.store().apply(generation.id(), Change.requeued(sent,
+            new Change.Requeue(next.getString("provider"), next.getString("model"), Instant.now(), detail), null))
+        .mapEmpty(); // due at once: the next sweep sends it to its new route
+  }
+
+  /**
+   * The route after the generation's current one in routing order (wrapping around), skipping its own provider,
+   * providers not enabled here, open circuits still waiting, and providers that refused this generation for reasons
+   * of their own since its last job ran. Null when none is left. Answers {@code {provider, model}}.
+   */
+  private Future<JsonObject> nextRoute(Generation generation, JsonArray routes) {
+    Set<String> refusedBy = new HashSet<>();
+    refusedBy.add(generation.provider());
+    List<Attempt> attempts = generation.attempts();
+    for (int i = attempts.size() - 1; i >= 0 && attempts.get(i).refused(); i--) {
+      refusedBy.add(attempts.get(i).provider());
+    }
+    int current = -1;
+    for (int i = 0; i < routes.size(); i++) {
+      JsonObject r = routes.getJsonObject(i);
+      if (r.getString("provider").equals(generation.provider()) && r.getString("providerModel").equals(generation.model())) {
+        current = i;
+      }
+    }
+    int from = current;
+    return health.circuits().map(circuits -> {
+      for (int step = 1; step <= routes.size(); step++) {
+        JsonObject r = routes.getJsonObject(Math.floorMod(from + step, routes.size()));
+        String provider = r.getString("provider");
+        ProviderSettings settings = ctx.providerSettings().get(provider);
+        ProviderHealth.Circuit circuit = circuits.get(provider);
+        if (refusedBy.contains(provider) || settings == null || !settings.enabled()
+            || (circuit != null && circuit.skipped())) {
+          continue;
+        }
+        return new JsonObject().put("provider", provider).put("model", r.getString("providerModel"));
+      }
+      return null;
+    });
+  }
+
+  /** Sends in a row to the generation's current route that it refused, this one included (the backoff's count). */
+  private static int triesOnRoute(Generation generation) {
+    int tries = 1;
+    List<Attempt> attempts = generation.attempts();
+    for (int i = attempts.size() - 1; i >= 0; i--) {
+      Attempt a = attempts.get(i);
+      if (!a.refused() || !a.provider().equals(generation.provider()) || !a.model().equals(generation.model())) {
+        break;
+      }
+      tries++;
+    }
+    return tries;
+  }
+
+  private static Attempt refusedAttempt(Generation generation, int attempt, Instant sentAt, GenerationError error) {
+    return new Attempt(attempt, generation.provider(), generation.model(), null, Attempt.REFUSED, error, sentAt,
+        Instant.now());
+  }
+
+  /** A circuit write that fails is logged, never the submission's failure: the answer must still be settled. */
+  private static Future<Void> circuit(Future<Void> write, String provider) {
+    return write.recover(err -> {
+      LOG.warn("Recording the submit outcome in {}'s circuit failed: {}", provider, err.toString());
+      return Future.succeededFuture();
+    });
   }
 
   /** The provider may hold the job: wait for its callback until the deadline, never send it again. */
-  private Future<Void> markAmbiguous(String id, ProviderSettings settings, String reason, int attempt) {
+  private Future<Void> markAmbiguous(Generation generation, ProviderSettings settings, String reason, int attempt,
+      Instant sentAt) {
+    String id = generation.id();
     Instant now = Instant.now();
     Instant deadline = now.plus(settings.deadline());
     JsonObject detail = failureDetail(attempt, "SUBMIT_OUTCOME_UNKNOWN", reason)
         .put("ambiguous", true)
         .put("note", "the request may have reached the provider; it is not sent again. A callback still completes it;"
             + " otherwise it times out at its deadline");
+    Attempt sent = new Attempt(attempt, generation.provider(), generation.model(), null,
+        GenerationStatus.SUBMITTED.wire(), null, sentAt, null);
     return ctx.store().recordEvent(id, "submit_failed", detail)
         .compose(v -> ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null,
-            new JsonObject().put("ambiguous", true), deadline, deadline)))
+            new JsonObject().put("ambiguous", true), deadline, deadline).withSent(sent)))
         .mapEmpty();
   }
 
@@ -213,10 +408,10 @@ public final class Submitter {
           for (Row row : rows) {
             String id = row.getString("id");
             settled.add(ctx.store().takeAbandonedSend(id, sendLease)
-                .compose(taken -> !taken
+                .compose(taken -> taken.isEmpty()
                     ? Future.<Void>succeededFuture()
-                    : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),
-                        "the instance sending it stopped before the provider answered", 0))));
+                    : ctx.store().find(id).compose(g -> markAmbiguous(g.orElseThrow(), ctx.settings(g.orElseThrow().provider()),
+                        "the instance sending it stopped before the provider answered", taken.get(), null))));
           }
           return Future.join(settled).mapEmpty();
         });
