@@ -10,14 +10,10 @@ ALTER TABLE generations ADD COLUMN attempts jsonb NOT NULL DEFAULT '[]';
 -- client named the provider (then it never moves).
 ALTER TABLE generations ADD COLUMN routes jsonb;
 
--- A generation that was sent before this version had one attempt worth showing: the one it follows.
-UPDATE generations SET attempts = jsonb_build_array(jsonb_build_object(
-    'attempt', greatest(submit_attempts, 1), 'provider', provider, 'model', model, 'providerTaskId', provider_task_id,
-    'status', status, 'error', error, 'startedAt', submitted_at, 'endedAt', completed_at))
-  WHERE status <> 'queued';
+-- Generations sent before this version start without attempts: the state machine then takes a report as being about
+-- the attempt they follow, and records it from there on. (Only GenerationStore writes generations, so no backfill.)
 
 -- A token is bound to the provider it was handed to: after a failover the generation names another provider, and a
--- late callback of the earlier attempt still arrives under the first one's URL.
+-- late callback of the earlier attempt still arrives under the first one's URL. NULL (tokens made before this
+-- version): the generation's provider, which could not change then.
 ALTER TABLE webhook_tokens ADD COLUMN provider text;
-UPDATE webhook_tokens t SET provider = g.provider FROM generations g WHERE g.id = t.generation_id;
-ALTER TABLE webhook_tokens ALTER COLUMN provider SET NOT NULL;

@@ -128,6 +128,38 @@ class MetricsTest {
     }
   }
 
+  @Test
+  void submitsFailoversAndRerunsAreCountedPerProvider() {
+    try (TestDatabase db = TestDatabase.create(); SimulatedProviders providers = new SimulatedProviders(0.01, Duration.ofSeconds(1))) {
+      Map<String, String> env = TestOrchestrators.baseConfig(db);
+      env.put("ORCH_METRICS_ENABLED", "true");
+      env.putAll(providers.enable("runblob-sora", "apimart", "runblob-kling-o3"));
+      env.put("ORCH_SUBMIT_SWEEP_MS", "100");
+      Orchestrator service = TestOrchestrators.start(env);
+      try {
+        ApiClient api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
+        providers.simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
+        String failedOver = create(api, new JsonObject().put("model", "sora-2").put("prompt", "moves on")
+            .put("providers", new io.vertx.core.json.JsonArray().add("runblob-sora").add("apimart")));
+        String rerun = create(api, new JsonObject().put("model", "kling-o3").put("prompt", "x [sim:fail=retryable]"));
+        Await.until(failedOver + " succeeded", Duration.ofSeconds(30),
+            () -> api.get("/v1/generations/" + failedOver).json().getString("status"), "succeeded"::equals);
+        Await.until(rerun + " failed after its last attempt", Duration.ofSeconds(30),
+            () -> api.get("/v1/generations/" + rerun).json().getString("status"), "failed"::equals);
+
+        String metrics = new ApiClient(service.httpPort(), null).get("/metrics").body();
+        assertEquals(1, value(metrics, "genorch_submits_total", "provider=\"runblob-sora\"", "outcome=\"transient\""));
+        assertEquals(1, value(metrics, "genorch_failovers_total", "provider=\"runblob-sora\"", "reason=\"maintenance\""));
+        assertEquals(1, value(metrics, "genorch_submits_total", "provider=\"apimart\"", "outcome=\"accepted\""));
+        assertEquals(3, value(metrics, "genorch_submits_total", "provider=\"runblob-kling-o3\"", "outcome=\"accepted\""));
+        assertEquals(2, value(metrics, "genorch_reruns_total", "provider=\"runblob-kling-o3\""), "ORCH_MAX_ATTEMPTS 3");
+        assertEquals(-1, value(metrics, "genorch_failovers_total", "provider=\"runblob-kling-o3\""), "one route: re-run, never failed over");
+      } finally {
+        TestOrchestrators.stop(service);
+      }
+    }
+  }
+
   private static String create(ApiClient api, JsonObject body) {
     ApiClient.Response r = api.createGeneration(body);
     assertEquals(202, r.status(), r.body());

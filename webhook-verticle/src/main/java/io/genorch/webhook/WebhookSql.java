@@ -15,7 +15,7 @@ final class WebhookSql {
    * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
    */
   static final String INGEST =
-      "WITH g AS (SELECT g.id, t.provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
+      "WITH g AS (SELECT g.id, coalesce(t.provider, g.provider) AS provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
           + " FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1),"
           + " d AS (INSERT INTO webhook_deliveries"
           + " (provider, generation_id, token_attempt, source_address, headers, body, body_sha256, next_attempt_at)"
@@ -28,7 +28,8 @@ final class WebhookSql {
 
   /** The provider a token hash is bound to (answers 404 vs 400 for a body the adapter refuses). */
   static final String PROVIDER_OF_TOKEN =
-      "SELECT t.provider FROM webhook_tokens t WHERE t.token_hash = $1";
+      "SELECT coalesce(t.provider, g.provider) AS provider FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id"
+          + " WHERE t.token_hash = $1";
 
   /**
    * Claims up to $1 due deliveries for $2 seconds (the lease): rows another instance is claiming are skipped, and a

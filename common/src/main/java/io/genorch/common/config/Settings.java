@@ -197,7 +197,7 @@ public final class Settings {
   public static final Setting<Duration> CIRCUIT_OPEN = seconds("ORCH_CIRCUIT_OPEN_S", 30, 1,
       "how long an open circuit stays open before one probe request may go to the provider");
   public static final Setting<Integer> MAX_ATTEMPTS = integer("ORCH_MAX_ATTEMPTS", 3, 1, 100,
-      "jobs a generation may run: one that fails with a retryable reason is re-run until this many ran (1: no re-runs)");
+      "jobs a routed generation may run: one that fails with a retryable reason is re-run until this many ran (1: no re-runs)");
 
   public static final List<Setting<?>> ALL = List.of(
       PG_URL, DATA_DIR, PG_POOL_SIZE, HTTP_PORT, WEBHOOK_PORT, PUBLIC_WEBHOOK_BASE_URL, API_KEYS, CALLBACK_SECRET,

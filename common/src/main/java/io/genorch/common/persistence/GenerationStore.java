@@ -622,7 +622,7 @@ public final class GenerationStore {
   private static Schedule toSchedule(Row row) {
     return new Schedule(
         instant(row, "next_check_at"), instant(row, "deadline_at"), row.getString("submit_state"),
-        instant(row, "next_submit_at"));
+        instant(row, "next_submit_at"), Boolean.TRUE.equals(row.getBoolean("routed")));
   }
 
   private static Future<Void> insertTimeline(io.vertx.sqlclient.SqlClient client, String id, String type, JsonObject detail) {

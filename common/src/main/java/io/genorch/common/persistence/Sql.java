@@ -45,8 +45,8 @@ public final class Sql {
 
   /** A transition's one read: the row, locked, with its schedule. */
   static final String SELECT_GENERATION_FOR_TRANSITION =
-      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at"
-          + " FROM generations WHERE id = $1 FOR UPDATE";
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " routes IS NOT NULL AS routed FROM generations WHERE id = $1 FOR UPDATE";
 
   /** Listing pieces: the filters are fixed fragments chosen by which parameters are present. */
   static final String LIST_PREFIX = "SELECT " + GENERATION_COLUMNS + " FROM generations";
@@ -149,7 +149,7 @@ public final class Sql {
    */
   static final String SELECT_GENERATION_FOR_WEBHOOK =
       "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
-          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = $1 AND t.body_sha256 = $2 AND t.id <> $3"
+          + " routes IS NOT NULL AS routed, (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = $1 AND t.body_sha256 = $2 AND t.id <> $3"
           + " AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ") ORDER BY t.id LIMIT 1)"
           + " AS twin_id FROM generations WHERE id = $1 FOR UPDATE";
 
@@ -159,7 +159,7 @@ public final class Sql {
    */
   static final String SELECT_GENERATIONS_FOR_WEBHOOKS =
       "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
-          + " (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = r.generation_id AND t.body_sha256 = r.sha"
+          + " routes IS NOT NULL AS routed, (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = r.generation_id AND t.body_sha256 = r.sha"
           + " AND t.id <> r.delivery_id AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ")"
           + " ORDER BY t.id LIMIT 1) AS twin_id"
           + " FROM generations g JOIN unnest($1::text[], $2::bytea[], $3::bigint[]) AS r(generation_id, sha, delivery_id)"

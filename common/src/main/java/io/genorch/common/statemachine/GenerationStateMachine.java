@@ -202,23 +202,25 @@ public final class GenerationStateMachine {
     }
     Generation after = copy(before, GenerationStatus.QUEUED, requeue.provider(), requeue.model(), null, null,
         before.outputs(), null, null, before.submittedAt(), null, now, attempts);
-    Schedule next = new Schedule(null, schedule.deadlineAt(), "pending", requeue.at());
+    Schedule next = new Schedule(null, schedule.deadlineAt(), "pending", requeue.at(), schedule.routed());
     return new Transition(Verdict.STAY, after, next, true, timeline, false, false);
   }
 
   private static boolean rerunAllowed(Change change, Schedule schedule, List<Attempt> attempts, Instant now,
       int maxAttempts) {
-    if (change.proposed() != GenerationStatus.FAILED || change.error() == null || !change.error().retryable()
+    if (!schedule.routed() || change.proposed() != GenerationStatus.FAILED || change.error() == null
+        || !change.error().retryable()
         || NOT_RERUN.contains(change.error().code())
         || (change.source() != Source.WEBHOOK && change.source() != Source.POLL)) {
       return false;
     }
-    long runs = attempts.stream().filter(a -> !a.refused()).count();
+    // a generation sent before attempts were recorded ran at least the job that failed
+    long runs = Math.max(1, attempts.stream().filter(a -> !a.refused()).count());
     return runs < maxAttempts && (schedule.deadlineAt() == null || now.isBefore(schedule.deadlineAt()));
   }
 
   /**
-   * The job failed for the provider's own reasons and another may succeed: back to queued, to be sent again at the
+   * The job of a routed generation failed for the provider's own reasons and another may succeed: back to queued, to be sent again at the
    * same route (the submitter moves it on when that route's circuit is open), due at once. The deadline stays: it
    * bounds the generation as a whole.
    */
@@ -226,10 +228,9 @@ public final class GenerationStateMachine {
       Instant now, int maxAttempts) {
     List<Transition.Entry> timeline = new ArrayList<>();
     addCause(timeline, change, Verdict.RERUN);
-    Attempt failed = attempts.get(attempts.size() - 1);
-    long runs = attempts.stream().filter(a -> !a.refused()).count();
+    long runs = Math.max(1, attempts.stream().filter(a -> !a.refused()).count());
     timeline.add(new Transition.Entry("rerun", new JsonObject()
-        .put("attempt", failed.attempt())
+        .put("attempt", attempts.isEmpty() ? change.attempt() : attempts.get(attempts.size() - 1).attempt())
         .put("provider", before.provider())
         .put("model", before.model())
         .put("error", change.error().toJson())
@@ -237,7 +238,7 @@ public final class GenerationStateMachine {
         .put("maxAttempts", maxAttempts)));
     Generation after = copy(before, GenerationStatus.QUEUED, before.provider(), before.model(), null, null,
         before.outputs(), null, null, before.submittedAt(), null, now, attempts);
-    Schedule next = new Schedule(null, schedule.deadlineAt(), "pending", now);
+    Schedule next = new Schedule(null, schedule.deadlineAt(), "pending", now, schedule.routed());
     return new Transition(Verdict.RERUN, after, next, true, timeline, false, false);
   }
 
@@ -330,7 +331,8 @@ public final class GenerationStateMachine {
         : keepStored || change.nextCheckAt() == null ? stored.nextCheckAt() : change.nextCheckAt();
     Instant deadline = stored.deadlineAt() != null ? stored.deadlineAt() : change.deadlineAt();
     boolean queued = status == GenerationStatus.QUEUED;
-    return new Schedule(nextCheck, deadline, queued ? stored.submitState() : "done", queued ? stored.nextSubmitAt() : null);
+    return new Schedule(nextCheck, deadline, queued ? stored.submitState() : "done", queued ? stored.nextSubmitAt() : null,
+        stored.routed());
   }
 
   /**

@@ -249,7 +249,7 @@ public final class Submitter {
       }
       return circuit(health.recordFailure(provider).mapEmpty(), provider)
           .compose(v -> ctx.store().recordEvent(id, "submit_failed", detail.put("providerSide", true)))
-          .compose(v -> failoverOr(generation, routes, sent, error.code().equals("MAINTENANCE") ? "maintenance" : "refused",
+          .compose(v -> failoverOr(generation, routes, sent, saysMaintenance(error) ? "maintenance" : "refused",
               error, () -> ctx.store().apply(id, failed(error).withSent(sent)).mapEmpty()));
     }
     SubmitResult.Transient transientFailure = (SubmitResult.Transient) result;
@@ -368,6 +368,10 @@ public final class Submitter {
       tries++;
     }
     return tries;
+  }
+
+  private static boolean saysMaintenance(GenerationError error) {
+    return error.message() != null && error.message().toLowerCase(java.util.Locale.ROOT).contains("maintenance");
   }
 
   private static Attempt refusedAttempt(Generation generation, int attempt, Instant sentAt, GenerationError error) {
