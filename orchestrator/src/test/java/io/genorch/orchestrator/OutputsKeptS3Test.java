@@ -78,7 +78,6 @@ class OutputsKeptS3Test {
   void stoppingTheServiceClosesTheS3Client() {
     Map<String, String> env = OutputsKeptTest.config(db, providers, OutputsKeptTest.PROVIDERS);
     env.putAll(s3.settings());
-    env.put("ORCH_WEBHOOK_PORT", String.valueOf(TestOrchestrators.freePort()));
     Orchestrator other = TestOrchestrators.start(env);
     OutputStore store = other.outputStore();
     Await.result(store.delete("gen_nothing/0")); // the client works while the service runs

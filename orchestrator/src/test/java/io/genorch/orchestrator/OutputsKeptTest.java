@@ -324,7 +324,6 @@ class OutputsKeptTest {
     Map<String, String> env = config(db, providers, PROVIDERS);
     env.put("ORCH_STORAGE", "fs");
     env.put("ORCH_STORAGE_DIR", storageDir.toString());
-    env.put("ORCH_WEBHOOK_PORT", String.valueOf(TestOrchestrators.freePort()));
     Orchestrator second = TestOrchestrators.start(env);
     try {
       List<String> ids = new java.util.ArrayList<>();
