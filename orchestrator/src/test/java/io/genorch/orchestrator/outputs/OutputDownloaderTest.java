@@ -37,7 +37,7 @@ class OutputDownloaderTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = vertx.createHttpClient(OutputDownloader.clientOptions());
     source = Await.result(vertx.createHttpServer().requestHandler(req -> {
       switch (req.path()) {
         case "/file" -> req.response().putHeader("Content-Type", "video/mp4").end(Buffer.buffer(new byte[1000]));
