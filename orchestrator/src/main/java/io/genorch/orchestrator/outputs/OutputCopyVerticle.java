@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -82,7 +83,7 @@ public final class OutputCopyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = vertx.createHttpClient(OutputDownloader.clientOptions(),
+    client = vertx.createHttpClient(new HttpClientOptions().setMaxRedirects(0),
         new PoolOptions().setHttp1MaxSize(options.concurrency()));
     StorageOptions storage = options.storage();
     downloader = new OutputDownloader(vertx, client, refusedAddress, storage.maxBytes(), options.readTimeout(),

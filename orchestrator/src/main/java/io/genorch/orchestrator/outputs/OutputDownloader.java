@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -40,16 +39,6 @@ final class OutputDownloader {
     Refused(String message) {
       super(message, null, false, false);
     }
-  }
-
-  /**
-   * The options of the client downloads go through. No keep-alive: a download that is refused or cut off is dropped
-   * by closing its connection, and a pooled connection could be handed to the next download in the instant before
-   * that close lands (seen: the next attempt failing with "Connection was closed"); a download is large enough that
-   * a new connection costs nothing that matters.
-   */
-  static HttpClientOptions clientOptions() {
-    return new HttpClientOptions().setMaxRedirects(0).setKeepAlive(false);
   }
 
   private final Vertx vertx;
