@@ -14,10 +14,13 @@ import io.genorch.common.work.LeasedWorkLoop;
 import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,8 @@ final class Reconciler implements Work<ClaimedCheck> {
   private final ServiceContext ctx;
   private final PollerOptions options;
   private final AtomicLong statusChecks = new AtomicLong();
+  /** Answers still awaited from providers: given up on stop, so that stopping waits for writes, not for providers. */
+  private final Set<Promise<StatusResult>> awaited = ConcurrentHashMap.newKeySet();
   private volatile boolean stopped;
 
   Reconciler(ServiceContext ctx, PollerOptions options) {
@@ -57,7 +62,11 @@ final class Reconciler implements Work<ClaimedCheck> {
    */
   void stop() {
     stopped = true;
+    awaited.forEach(answer -> answer.tryComplete(GIVEN_UP));
   }
+
+  /** What an answer given up on stop is taken for: nothing is written for it (every caller checks stopped first). */
+  private static final StatusResult GIVEN_UP = new StatusResult.Transient("the poller stopped", null);
 
   /** Status calls made to providers by this instance. */
   long statusChecks() {
@@ -171,8 +180,22 @@ final class Reconciler implements Work<ClaimedCheck> {
   /** One status call, counted here and in the metrics by what it brought. */
   private Future<StatusResult> askStatus(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings) {
     statusChecks.incrementAndGet();
-    return ctx.providerClient().status(adapter, settings, c.providerTaskId())
-        .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())));
+    Promise<StatusResult> answer = Promise.promise();
+    awaited.add(answer);
+    ctx.providerClient().status(adapter, settings, c.providerTaskId())
+        .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())))
+        .onComplete(ar -> {
+          awaited.remove(answer);
+          if (ar.succeeded()) {
+            answer.tryComplete(ar.result());
+          } else {
+            answer.tryFail(ar.cause());
+          }
+        });
+    if (stopped) {
+      answer.tryComplete(GIVEN_UP); // stopped while the call was being made
+    }
+    return answer.future();
   }
 
   private static String resultWord(StatusResult result) {
