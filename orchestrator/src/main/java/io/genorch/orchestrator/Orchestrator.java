@@ -70,16 +70,18 @@ public final class Orchestrator {
   private final WebhookVerticle webhook;
   private final ServiceContext components;
   private final ProviderSimulator simulator;
+  private final OutputStore outputStore;
 
   private Orchestrator(
       Vertx vertx, Database database, ApiVerticle api, WebhookVerticle webhook, ServiceContext components,
-      ProviderSimulator simulator) {
+      ProviderSimulator simulator, OutputStore outputStore) {
     this.vertx = vertx;
     this.database = database;
     this.api = api;
     this.webhook = webhook;
     this.components = components;
     this.simulator = simulator;
+    this.outputStore = outputStore;
   }
 
   /**
@@ -124,6 +126,7 @@ public final class Orchestrator {
         : Future.succeededFuture(null);
     Future<LiveCatalog> catalogs = LiveCatalog.start(vertx, new LinkedHashSet<>(Providers.all().ids()),
         config.catalogFile(), config.catalogScanPeriod());
+    java.util.concurrent.atomic.AtomicReference<OutputStore> createdStore = new java.util.concurrent.atomic.AtomicReference<>();
     return Future.all(simulator, catalogs).compose(started -> {
       ProviderSimulator sim = simulator.result();
       LiveCatalog catalog = catalogs.result();
@@ -145,6 +148,7 @@ public final class Orchestrator {
           catalog::current, health);
       OutputCopyOptions outputOptions = OutputCopyOptions.from(effective);
       OutputStore outputStore = OutputStores.create(vertx, outputOptions.storage());
+      createdStore.set(outputStore);
       ApiVerticle api = new ApiVerticle(service, c.store(), apiKeys, apiOptions.port(),
           apiOptions.metricsEnabled(), apiOptions.maxRequestsPerSecond(), ConnectionGuard.Limits.from(effective), outputStore,
           outputOptions.storage().s3().presignedRedirect());
@@ -162,9 +166,10 @@ public final class Orchestrator {
             logProviders(c);
             LOG.info(readyLine(api.actualPort(), webhook.actualPort(), effective.publicWebhookBaseUrl(),
                 apiOptions.metricsEnabled()));
-            return new Orchestrator(vertx, database, api, webhook, c, sim);
+            return new Orchestrator(vertx, database, api, webhook, c, sim, outputStore);
           });
     }).recover(err -> vertx.close().transform(v -> {
+      closeQuietly(createdStore.get());
       database.close();
       return Future.failedFuture(err);
     }));
@@ -283,13 +288,32 @@ public final class Orchestrator {
     return simulator;
   }
 
-  /** Stops Vert.x, then the embedded database if this process started one. */
+  /** Where outputs are kept; null with ORCH_STORAGE=off. */
+  OutputStore outputStore() {
+    return outputStore;
+  }
+
+  /**
+   * Stops Vert.x, then closes the output store (the S3 client's connections and threads) and the embedded database
+   * if this process started one: both block, which no event loop waits for once Vert.x is closed.
+   */
   public Future<Void> close() {
     components.store().sequencer().stop();
     return vertx.close()
         .transform(ar -> {
+          closeQuietly(outputStore);
           database.close();
           return Future.succeededFuture();
         });
+  }
+
+  private static void closeQuietly(OutputStore store) {
+    if (store != null) {
+      try {
+        store.close();
+      } catch (RuntimeException e) {
+        LOG.warn("Closing the output store failed: {}", e.toString());
+      }
+    }
   }
 }

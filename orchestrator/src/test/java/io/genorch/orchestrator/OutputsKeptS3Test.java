@@ -2,8 +2,10 @@ package io.genorch.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.outputs.OutputStore;
 import io.genorch.common.testing.Await;
 import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.S3ProxyServer;
@@ -70,5 +72,16 @@ class OutputsKeptS3Test {
       assertEquals("100", range.headers().firstValue("Content-Length").orElseThrow());
       assertArrayEquals(Arrays.copyOfRange(whole.body(), 100, 200), range.body(), provider);
     }
+  }
+
+  @Test
+  void stoppingTheServiceClosesTheS3Client() {
+    Map<String, String> env = OutputsKeptTest.config(db, providers, OutputsKeptTest.PROVIDERS);
+    env.putAll(s3.settings());
+    Orchestrator other = TestOrchestrators.start(env);
+    OutputStore store = other.outputStore();
+    Await.result(store.delete("gen_nothing/0")); // the client works while the service runs
+    TestOrchestrators.stop(other);
+    assertThrows(Throwable.class, () -> Await.result(store.delete("gen_nothing/0")), "closed with the service");
   }
 }

@@ -57,6 +57,7 @@ class OutputsKeptTest {
     env.put("ORCH_STORAGE_DIR", storageDir.toString());
     env.put("ORCH_STORAGE_MAX_BYTES", String.valueOf(MAX_BYTES));
     env.put("ORCH_STORAGE_RETENTION_DAYS", "1");
+    env.put("ORCH_STORAGE_LEASE_MS", "1000"); // a copy whose delete failed is taken again a second later
     service = TestOrchestrators.start(env);
     api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
     bytes = new OutputBytes();
@@ -259,6 +260,36 @@ class OutputsKeptTest {
         x -> x.getJsonArray("outputs").getJsonObject(0).getString("storedAt") == null);
     assertKeptOnlyTheSourceLink(deleted);
     assertTrue(timeline(api, id).stream().anyMatch(e -> e.getString("type").equals("output_deleted")));
+  }
+
+  @Test
+  void retentionThatCannotDeleteACopyKeepsItShownStoredAndTriesAgain() throws IOException {
+    JsonObject g = settled(api, create(api, "vidgo", "hard to delete").getString("id"));
+    String id = g.getString("id");
+    Path object = storageDir.resolve(id).resolve("0");
+    // a directory with a file in it where the object was: deleting it fails, as a store that is down would
+    Files.delete(object);
+    Path blocker = Files.createDirectories(object).resolve("blocker");
+    Files.writeString(blocker, "x");
+    String copy = "FROM output_copies WHERE generation_id = '" + id + "'";
+    String takenUntil = "SELECT (extract(epoch FROM next_attempt_at) * 1000)::bigint " + copy;
+    long before = db.count(takenUntil);
+    db.execute("UPDATE output_copies SET stored_at = now() - interval '2 days' WHERE generation_id = '" + id + "'");
+    long firstTake = Await.until("retention to take the old copy", () -> db.count(takenUntil), t -> t > before);
+    Await.until("the copy taken again after its delete failed", Duration.ofSeconds(10), () -> db.count(takenUntil),
+        t -> t > firstTake);
+    assertEquals(1, db.count("SELECT count(*) " + copy + " AND status = 'stored'"), "not marked deleted");
+    assertNotNull(api.get("/v1/generations/" + id).json().getJsonArray("outputs").getJsonObject(0)
+        .getString("storedAt"), "not shown deleted while it is in the store");
+    assertFalse(timeline(api, id).stream().anyMatch(e -> e.getString("type").equals("output_deleted")));
+
+    Files.delete(blocker); // the store is back: the next run deletes it
+    JsonObject deleted = Await.until("the old copy deleted", () -> api.get("/v1/generations/" + id).json(),
+        x -> x.getJsonArray("outputs").getJsonObject(0).getString("storedAt") == null);
+    assertKeptOnlyTheSourceLink(deleted);
+    assertFalse(Files.exists(object));
+    assertEquals(1, db.count("SELECT count(*) " + copy + " AND status = 'deleted'"));
+    assertEquals(1, timeline(api, id).stream().filter(e -> e.getString("type").equals("output_deleted")).count());
   }
 
   @Test

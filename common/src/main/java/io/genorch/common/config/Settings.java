@@ -150,6 +150,9 @@ public final class Settings {
       "with s3, GET …/outputs/{index} answers 302 to a presigned URL instead of streaming the bytes");
   public static final Setting<Duration> STORAGE_RETRY_FOR = seconds("ORCH_STORAGE_RETRY_FOR_S", 3_600, 1,
       "how long a copy is retried when the provider did not say when its link expires");
+  public static final Setting<Duration> STORAGE_LEASE = millis("ORCH_STORAGE_LEASE_MS", 60_000, 1_000,
+      "a copy in progress is held by its instance this long and renewed a third of the way; after a crash the copy"
+      + " is taken again this long after its last renewal");
   public static final Setting<Long> STORAGE_MAX_BYTES = new Setting<>("ORCH_STORAGE_MAX_BYTES", 2L << 30,
       String.valueOf(2L << 30), "bytes, at least 1", v -> range(Long.parseLong(v), 1, Long.MAX_VALUE),
       UnaryOperator.identity(), "a larger output is refused and keeps only the provider's link");
@@ -210,7 +213,7 @@ public final class Settings {
       WEBHOOK_PROCESS, WEBHOOK_SWEEP, WEBHOOK_LEASE, WEBHOOK_BATCH_SIZE, WEBHOOK_CONCURRENCY, WEBHOOK_MAX_ATTEMPTS,
       WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_TRUST_FORWARDED,
       STORAGE, STORAGE_DIR, S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PATH_STYLE,
-      S3_CHECKSUMS, S3_PRESIGNED_REDIRECT, STORAGE_RETRY_FOR, STORAGE_MAX_BYTES, STORAGE_RETENTION_DAYS,
+      S3_CHECKSUMS, S3_PRESIGNED_REDIRECT, STORAGE_RETRY_FOR, STORAGE_LEASE, STORAGE_MAX_BYTES, STORAGE_RETENTION_DAYS,
       PUBLIC_API_BASE_URL,
       RETENTION_WEBHOOK_DELIVERIES_DAYS, RETENTION_IDEMPOTENCY_KEYS_HOURS, RETENTION_LIFECYCLE_EVENTS_DAYS,
       RETENTION_INTERVAL, RETENTION_BATCH_SIZE, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_MAX_CONNECTIONS,

@@ -12,6 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.Stream;
 
 /**
  * Copies as files under one directory ({@code ORCH_STORAGE=fs}). A copy is written to a temporary file in the
@@ -41,6 +45,53 @@ public final class FsOutputStore implements OutputStore {
     Path target = path(key);
     Files.createDirectories(target.getParent());
     return Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+  }
+
+  @Override
+  public Future<Void> discardPartial(String key) {
+    return vertx.executeBlocking(() -> {
+      Path target = path(key);
+      String prefix = "." + target.getFileName() + ".";
+      if (Files.isDirectory(target.getParent())) {
+        try (Stream<Path> siblings = Files.list(target.getParent())) {
+          for (Path temp : (Iterable<Path>) siblings.filter(p -> isTemp(p, prefix))::iterator) {
+            Files.deleteIfExists(temp);
+          }
+        }
+      }
+      return null;
+    }, false);
+  }
+
+  private static boolean isTemp(Path file, String prefix) {
+    String name = file.getFileName().toString();
+    return name.startsWith(prefix) && name.endsWith(".part");
+  }
+
+  @Override
+  public int sweepTempFiles(Duration untouchedFor) throws IOException {
+    return sweep(root, untouchedFor, p -> isTemp(p, "."));
+  }
+
+  /** Deletes the files under {@code dir} that {@code temp} matches and that were last written before the cutoff. */
+  static int sweep(Path dir, Duration untouchedFor, java.util.function.Predicate<Path> temp) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    FileTime cutoff = FileTime.from(Instant.now().minus(untouchedFor));
+    int deleted = 0;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile).filter(temp)::iterator) {
+        try {
+          if (Files.getLastModifiedTime(file).compareTo(cutoff) < 0 && Files.deleteIfExists(file)) {
+            deleted++;
+          }
+        } catch (NoSuchFileException gone) {
+          // finished (renamed) or removed meanwhile
+        }
+      }
+    }
+    return deleted;
   }
 
   @Override

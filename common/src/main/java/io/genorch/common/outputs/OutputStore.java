@@ -19,6 +19,19 @@ public interface OutputStore {
   /** Makes the whole, checked {@code temp} file the object {@code key}, durably; {@code temp} is gone afterwards. */
   Future<Void> commit(Path temp, String key, String contentType);
 
+  /**
+   * Removes what an earlier attempt at {@code key} left behind when it was cut off (a crash, {@code kill -9}): its
+   * temporary files, and with s3 its unfinished multipart uploads. Only the holder of the copy's claim calls it, so
+   * nothing it removes belongs to an attempt still running.
+   */
+  Future<Void> discardPartial(String key);
+
+  /**
+   * Deletes the temporary files of this store not written to for {@code untouchedFor}: left by a crash, since an
+   * attempt in progress writes to its file at least every read timeout. Blocking (file IO). Returns how many.
+   */
+  int sweepTempFiles(Duration untouchedFor) throws java.io.IOException;
+
   /** Deletes the object; no error when it is gone already. */
   Future<Void> delete(String key);
 
@@ -30,6 +43,7 @@ public interface OutputStore {
     return Future.succeededFuture(null);
   }
 
+  /** Releases the store's clients and threads. Blocking: call it off the event loop. */
   default void close() {}
 
   /** Keys are made by the service, never from input; this keeps a wrong one from leaving the store's directory. */

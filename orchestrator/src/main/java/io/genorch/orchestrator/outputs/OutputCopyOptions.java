@@ -1,6 +1,7 @@
 package io.genorch.orchestrator.outputs;
 
 import io.genorch.common.config.OrchConfig;
+import io.genorch.common.config.Settings;
 import io.genorch.common.outputs.StorageOptions;
 import java.time.Duration;
 
@@ -9,10 +10,13 @@ import java.time.Duration;
  *
  * @param storage the store and its limits (ORCH_STORAGE*, ORCH_S3_*)
  * @param readTimeout a source that sends nothing for this long is given up for this attempt (ORCH_PROVIDER_TIMEOUT_MS)
- * @param deadline one copy attempt ends by then; shorter than {@code lease}, so a copy never outlives its claim
- * @param lease how long a claimed copy belongs to the instance that claimed it
+ * @param deadline one copy attempt's download ends by then
+ * @param lease how long a claimed copy belongs to the instance that claimed it; renewed while the copy runs, so a
+ *     crashed instance's copy is taken again this long after its last renewal (ORCH_STORAGE_LEASE_MS)
  * @param retryBase first wait before a failed copy is tried again, doubling up to {@code retryCap}
  * @param sweepInterval how often due copies (and, with retention, old copies) are looked for
+ * @param batchSize copies claimed at once: no more than can start at once, since a claimed copy not yet started is
+ *     not renewed
  */
 public record OutputCopyOptions(
     StorageOptions storage,
@@ -26,8 +30,10 @@ public record OutputCopyOptions(
     int concurrency) {
 
   public static OutputCopyOptions from(OrchConfig config) {
+    int concurrency = 4;
     return new OutputCopyOptions(StorageOptions.from(config), config.providerTimeout(), Duration.ofMinutes(25),
-        Duration.ofMinutes(30), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofSeconds(1), 16, 4);
+        config.get(Settings.STORAGE_LEASE), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofSeconds(1),
+        concurrency, concurrency);
   }
 
   public OutputCopyOptions withRetryBase(Duration base) {

@@ -30,10 +30,26 @@ final class OutputCopySql {
   static final String GIVE_UP =
       "UPDATE output_copies SET status = 'gave_up', last_error = $3 WHERE generation_id = $1 AND idx = $2";
 
-  /** Retention: takes the copies stored before the cutoff, at most $2 of them; whoever updates a row deletes it. */
+  /**
+   * Renews the claim of a copy in progress, only while it is still this attempt's ({@code attempts} is the claim's
+   * number): no row updated means the lease ran out and another instance took the copy.
+   */
+  static final String RENEW =
+      "UPDATE output_copies SET next_attempt_at = now() + make_interval(secs => $4)"
+          + " WHERE generation_id = $1 AND idx = $2 AND attempts = $3 AND status = 'pending'";
+
+  /**
+   * Retention: takes up to $2 copies stored before the cutoff for a lease of $3 seconds (so no other instance takes
+   * them meanwhile), leaving them stored: they are marked deleted only once the object is gone, and one whose delete
+   * failed is taken again when the lease ends.
+   */
   static final String TAKE_EXPIRED =
-      "UPDATE output_copies c SET status = 'deleted' FROM (SELECT generation_id, idx FROM output_copies"
-          + " WHERE status = 'stored' AND stored_at < now() - make_interval(secs => $1) LIMIT $2 FOR UPDATE SKIP LOCKED) old"
+      "UPDATE output_copies c SET next_attempt_at = now() + make_interval(secs => $3) FROM (SELECT generation_id, idx"
+          + " FROM output_copies WHERE status = 'stored' AND stored_at < now() - make_interval(secs => $1)"
+          + " AND next_attempt_at <= now() LIMIT $2 FOR UPDATE SKIP LOCKED) old"
           + " WHERE c.generation_id = old.generation_id AND c.idx = old.idx"
           + " RETURNING c.generation_id, c.idx, c.storage_key";
+
+  static final String MARK_DELETED =
+      "UPDATE output_copies SET status = 'deleted' WHERE generation_id = $1 AND idx = $2 AND status = 'stored'";
 }

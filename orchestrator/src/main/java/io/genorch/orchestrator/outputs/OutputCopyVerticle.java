@@ -8,6 +8,7 @@ import io.genorch.common.work.LeasedWorkLoop;
 import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.net.PublicAddresses;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -30,14 +31,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a copy of every output of every succeeded generation (docs/API.md section 7). The copies to make are rows
  * of {@code output_copies}, written with the succeeded change itself; this verticle works through them with the
- * shared {@link LeasedWorkLoop} (several instances never copy the same output at once; a copy cut short by a crash is
- * due again when its lease ends), streams each from the provider's link into the store, and records the result
+ * shared {@link LeasedWorkLoop} (several instances never copy the same output at once: the claim is renewed while the
+ * copy runs and checked before it is committed; a copy cut short by a crash is due again when its lease ends, and
+ * what it left in the store is removed before it is tried again), streams each from the provider's link into the store, and records the result
  * through the {@code GenerationStore}. A copy that keeps failing is retried with backoff until the link expires, then
  * given up: the output keeps the provider's link. With ORCH_STORAGE_RETENTION_DAYS it also deletes old copies.
  */
 public final class OutputCopyVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutputCopyVerticle.class);
+
+  /**
+   * Temporary files untouched this long are left by a crash and deleted at start: an attempt writes its file at least
+   * every read timeout while downloading and ends its download within the 25-minute deadline. (A crashed copy's own
+   * files are deleted sooner, when the copy is tried again.)
+   */
+  static final Duration STALE_TEMP = Duration.ofHours(1);
 
   /** One claimed copy. */
   record Copy(String generationId, int index, String sourceUrl, int attempt, Instant retryUntil) {
@@ -102,6 +111,13 @@ public final class OutputCopyVerticle extends VerticleBase {
           }
         });
     loop.start();
+    vertx.executeBlocking(() -> store.sweepTempFiles(STALE_TEMP), false)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("Deleted {} temporary files of copies cut off by an earlier stop", n);
+          }
+        })
+        .onFailure(err -> LOG.warn("Looking for temporary files of cut-off copies failed: {}", err.toString()));
     storage.retention().ifPresent(retention ->
         vertx.setPeriodic(options.sweepInterval().toMillis(), t -> deleteOld(retention)));
     return vertx.eventBus().<JsonObject>localConsumer(Addresses.EVENTS, m -> {
@@ -117,8 +133,13 @@ public final class OutputCopyVerticle extends VerticleBase {
   }
 
   Future<Void> copy(Copy copy) {
-    return vertx.executeBlocking(() -> store.newTempFile(copy.key()), false)
-        .compose(temp -> downloader.download(copy.sourceUrl(), temp)
+    Claim claim = new Claim(copy);
+    // renewed at once: a copy that waited in its batch may be near the end of its claim
+    return claim.renew()
+        .compose(v -> copy.attempt() > 1 ? store.discardPartial(copy.key()) : Future.<Void>succeededFuture())
+        .compose(v -> vertx.executeBlocking(() -> store.newTempFile(copy.key()), false))
+        .compose(temp -> downloader.download(copy.sourceUrl(), temp, claim.lost())
+            .compose(downloaded -> claim.renew().map(downloaded)) // still this attempt's copy when it is committed
             .compose(downloaded -> store.commit(temp, copy.key(), downloaded.contentType()).map(downloaded))
             .onFailure(err -> deleteQuietly(temp)))
         .compose(d -> ctx.store().outputStored(copy.generationId(), copy.index(),
@@ -127,7 +148,63 @@ public final class OutputCopyVerticle extends VerticleBase {
                 copy.index(), copy.key(), d.bytes(), d.sha256(), d.contentType())))
             .onSuccess(v -> LOG.debug("Kept {}: {} bytes", copy, d.bytes())))
         .<Void>mapEmpty()
-        .recover(err -> failed(copy, err));
+        .recover(err -> {
+          if (err instanceof ClaimLost) {
+            LOG.warn("Stopped copying {}: {}", copy, err.getMessage());
+            return Future.succeededFuture(); // the instance that holds the claim now records the outcome
+          }
+          return failed(copy, err);
+        })
+        .eventually(() -> {
+          claim.end();
+          return Future.succeededFuture();
+        });
+  }
+
+  /** The claim of a copy was found taken by another instance (this one's lease had run out). */
+  static final class ClaimLost extends RuntimeException {
+    ClaimLost(Copy copy) {
+      super("the claim of " + copy + " (attempt " + copy.attempt() + ") ran out and was taken by another instance",
+          null, false, false);
+    }
+  }
+
+  /**
+   * The claim of one copy in progress, renewed every third of the lease so that a long copy is never taken by a
+   * second instance, while a crashed instance's copy is due again one lease after its last renewal.
+   */
+  private final class Claim {
+    private final Copy copy;
+    private final Promise<Void> lost = Promise.promise();
+    private final long timer;
+
+    Claim(Copy copy) {
+      this.copy = copy;
+      this.timer = vertx.setPeriodic(Math.max(1, options.lease().toMillis() / 3), t -> renew()
+          .onFailure(err -> LOG.warn("Renewing the claim of {} failed: {}", copy, err.toString())));
+    }
+
+    /** Fails with {@link ClaimLost} (and so ends the download) when the claim is no longer this attempt's. */
+    Future<Void> renew() {
+      return ctx.pool().preparedQuery(OutputCopySql.RENEW).execute(Tuple.of(copy.generationId(), copy.index(),
+              copy.attempt(), options.lease().toMillis() / 1000.0))
+          .compose(rows -> {
+            if (rows.rowCount() == 0) {
+              ClaimLost err = new ClaimLost(copy);
+              lost.tryFail(err);
+              return Future.failedFuture(err);
+            }
+            return Future.succeededFuture();
+          });
+    }
+
+    Future<Void> lost() {
+      return lost.future();
+    }
+
+    void end() {
+      vertx.cancelTimer(timer);
+    }
   }
 
   private Future<Void> failed(Copy copy, Throwable err) {
@@ -158,9 +235,14 @@ public final class OutputCopyVerticle extends VerticleBase {
         .onFailure(err -> LOG.warn("Could not delete {}: {}", temp, err.toString()));
   }
 
-  /** Retention: whoever marks an old copy deleted deletes it; the output shows the provider's link again. */
+  /**
+   * Retention: the object is deleted first, and only then is the output shown unstored and the copy marked deleted,
+   * so nothing is shown deleted that is still in the store; a copy whose delete failed stays stored and is taken again
+   * when its lease ends.
+   */
   private void deleteOld(Duration retention) {
-    ctx.pool().preparedQuery(OutputCopySql.TAKE_EXPIRED).execute(Tuple.of(retention.toSeconds(), 100))
+    ctx.pool().preparedQuery(OutputCopySql.TAKE_EXPIRED)
+        .execute(Tuple.of(retention.toSeconds(), 100, options.lease().toMillis() / 1000.0))
         .onFailure(err -> LOG.warn("Looking for old output copies failed: {}", err.toString()))
         .onSuccess(rows -> rows.forEach(row -> {
           String generationId = row.getString("generation_id");
@@ -168,8 +250,9 @@ public final class OutputCopyVerticle extends VerticleBase {
           store.delete(row.getString("storage_key"))
               .compose(v -> ctx.store().outputDeleted(generationId, index,
                   "older than ORCH_STORAGE_RETENTION_DAYS (" + retention.toDays() + ")"))
-              .onFailure(err -> LOG.warn("Deleting the copy of output {} of {} failed: {}", index, generationId,
-                  err.toString()));
+              .compose(g -> ctx.pool().preparedQuery(OutputCopySql.MARK_DELETED).execute(Tuple.of(generationId, index)))
+              .onFailure(err -> LOG.warn("Deleting the copy of output {} of {} failed, tried again in {} s: {}", index,
+                  generationId, options.lease().toSeconds(), err.toString()));
         }));
   }
 

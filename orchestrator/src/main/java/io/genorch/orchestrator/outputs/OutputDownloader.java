@@ -62,7 +62,13 @@ final class OutputDownloader {
   }
 
   Future<Downloaded> download(String url, Path file) {
+    return download(url, file, Promise.<Void>promise().future());
+  }
+
+  /** @param cancel failing it ends the download with its failure (the claim of the copy was lost) */
+  Future<Downloaded> download(String url, Path file, Future<Void> cancel) {
     Promise<Downloaded> result = Promise.promise();
+    cancel.onFailure(result::tryFail);
     long timer = vertx.setTimer(deadline.toMillis(),
         t -> result.tryFail("no complete answer within " + deadline.toSeconds() + " s"));
     fetch(url, file, MAX_REDIRECTS, result);

@@ -32,12 +32,10 @@ class OutputDownloaderTest {
 
   private static Vertx vertx;
   private static HttpServer source;
-  private static HttpClient client;
 
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
     source = Await.result(vertx.createHttpServer().requestHandler(req -> {
       switch (req.path()) {
         case "/file" -> req.response().putHeader("Content-Type", "video/mp4").end(Buffer.buffer(new byte[1000]));
@@ -67,6 +65,9 @@ class OutputDownloaderTest {
   }
 
   private static Throwable failure(Predicate<InetAddress> refused, long maxBytes, String path) throws Exception {
+    // a client per download: a refused download closes its connection, and a shared pool may hand that connection
+    // to the next download in the instant before the close lands (an attempt the copier would simply retry)
+    HttpClient client = vertx.createHttpClient();
     OutputDownloader downloader = new OutputDownloader(vertx, client, refused, maxBytes, Duration.ofSeconds(5),
         Duration.ofSeconds(10));
     Path file = Files.createTempFile("download", ".part");
