@@ -50,6 +50,17 @@ class StartupChecksTest {
   }
 
   @Test
+  void aMalformedWebhookAllowlistStopsTheStartBeforeTheDatabaseNamingTheVariable() {
+    Map<String, String> env = env();
+    env.put("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS", "10.0.0.0/8,api.example.com");
+    List<String> problems = refused(env).problems();
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("ORCH_PROVIDER_APIMART_ALLOWED_CIDRS=10.0.0.0/8,api.example.com is not valid"),
+        problems.get(0));
+    assertTrue(problems.get(0).contains("'api.example.com' is not an IP address or CIDR block"), problems.get(0));
+  }
+
+  @Test
   void s3StorageWithoutABucketStopsTheStart() {
     Map<String, String> env = env();
     env.put("ORCH_STORAGE", "s3");

@@ -3,6 +3,7 @@ package io.genorch.webhook;
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.domain.WebhookTokens;
+import io.genorch.common.net.SourceAllowlist;
 import io.genorch.common.provider.InvalidPayloadException;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
@@ -61,7 +62,6 @@ final class WebhookIngest {
 
   /**
    * @param onStored called after each delivery was stored and acknowledged
-   * @throws IllegalArgumentException when a provider's ALLOWED_CIDRS is not a list of address blocks
    */
   WebhookIngest(ServiceContext ctx, Context context, Runnable onStored, boolean trustForwarded) {
     this.trustForwarded = trustForwarded;
@@ -71,12 +71,7 @@ final class WebhookIngest {
     this.onStored = onStored;
     Map<String, SourceAllowlist> lists = new HashMap<>();
     for (ProviderSettings settings : ctx.providerSettings().values()) {
-      try {
-        lists.put(settings.id(), SourceAllowlist.parse(settings.allowedCidrs()));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "ORCH_PROVIDER_" + ProviderSettings.envId(settings.id()) + "_ALLOWED_CIDRS: " + e.getMessage(), e);
-      }
+      lists.put(settings.id(), settings.allowedSources());
     }
     this.allowlists = Map.copyOf(lists);
   }

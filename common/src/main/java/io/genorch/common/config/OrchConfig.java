@@ -1,5 +1,6 @@
 package io.genorch.common.config;
 
+import io.genorch.common.net.SourceAllowlist;
 import io.genorch.common.provider.ProviderSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,7 +214,7 @@ public final class OrchConfig {
         get(Settings.PROVIDER_MAX_RPM.of(id, spec.defaultMaxRpm(), "")),
         get(Settings.PROVIDER_MAX_IN_FLIGHT.of(id, ProviderSettings.DEFAULT_MAX_IN_FLIGHT, "")),
         get(Settings.PROVIDER_CONFIRM_WEBHOOKS.of(id, false, "")),
-        get(Settings.PROVIDER_ALLOWED_CIDRS.of(id, List.of(), "")),
+        get(Settings.PROVIDER_ALLOWED_CIDRS.of(id, SourceAllowlist.any(), "any")),
         get(Settings.PROVIDER_CALLBACK_GRACE.of(id, spec.defaultCallbackGrace(), "")),
         get(Settings.PROVIDER_DEADLINE.of(id, spec.defaultDeadline(), "")));
   }

@@ -1,8 +1,8 @@
 package io.genorch.common.config;
 
+import io.genorch.common.net.SourceAllowlist;
 import io.genorch.common.provider.ProviderSpec;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * One provider's operational settings from {@code ORCH_PROVIDER_<ID>_*} (docs/API.md section 6), with the
@@ -15,7 +15,7 @@ public record ProviderSettings(
     int maxRpm,
     int maxInFlight,
     boolean confirmWebhooks,
-    List<String> allowedCidrs,
+    SourceAllowlist allowedSources,
     Duration callbackGrace,
     Duration deadline) {
 

@@ -30,8 +30,17 @@ public record Setting<T>(
   T parse(String text) {
     try {
       return parser.apply(text);
+    } catch (Explained e) {
+      throw new IllegalArgumentException(name + "=" + text + " is not valid: expected " + accepted + "; " + e.getMessage());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(name + "=" + text + " is not valid: expected " + accepted);
+    }
+  }
+
+  /** Thrown by a parser whose reason (which part of a list is wrong) helps more than what is accepted alone. */
+  static final class Explained extends IllegalArgumentException {
+    Explained(String reason) {
+      super(reason);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.genorch.common.config;
 
+import io.genorch.common.net.SourceAllowlist;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
@@ -243,8 +244,9 @@ public final class Settings {
   public static final ProviderKey<Boolean> PROVIDER_CONFIRM_WEBHOOKS = new ProviderKey<>("CONFIRM_WEBHOOKS",
       "true or false", Settings::parseBoolean, UnaryOperator.identity(),
       "confirm each webhook with a status call before applying it");
-  public static final ProviderKey<List<String>> PROVIDER_ALLOWED_CIDRS = new ProviderKey<>("ALLOWED_CIDRS",
-      "comma-separated CIDRs", Settings::nonEmptyList, UnaryOperator.identity(), "webhook source allowlist");
+  public static final ProviderKey<SourceAllowlist> PROVIDER_ALLOWED_CIDRS = new ProviderKey<>("ALLOWED_CIDRS",
+      "comma-separated IP addresses or CIDR blocks", Settings::sourceAllowlist,
+      UnaryOperator.identity(), "webhook source allowlist");
   public static final ProviderKey<Duration> PROVIDER_CALLBACK_GRACE = new ProviderKey<>("CALLBACK_GRACE_S",
       "seconds, at least 0 (0: poll from the submission on)",
       v -> Duration.ofSeconds(range(Long.parseLong(v), 0, Long.MAX_VALUE / 1000)),
@@ -303,6 +305,14 @@ public final class Settings {
       case "false" -> false;
       default -> throw new IllegalArgumentException("not a boolean");
     };
+  }
+
+  private static SourceAllowlist sourceAllowlist(String text) {
+    try {
+      return SourceAllowlist.parse(nonEmptyList(text));
+    } catch (IllegalArgumentException e) {
+      throw new Setting.Explained(e.getMessage());
+    }
   }
 
   private static List<String> nonEmptyList(String v) {

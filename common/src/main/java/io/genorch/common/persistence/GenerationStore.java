@@ -117,38 +117,26 @@ public final class GenerationStore {
    * taken and the candidates considered) becomes a {@code routed} timeline entry after {@code accepted}.
    */
   public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed) {
-    String id = Ids.generationId();
-    return pool.<Created>withTransaction(conn -> insertGeneration(conn, id, request)
-            .compose(generation -> idempotencyKey == null
-                ? Future.succeededFuture(generation)
-                : claimKey(conn, idempotencyKey, id).map(generation))
-            .compose(generation -> insertTimeline(conn, id, "accepted", new JsonObject()
-                    .put("provider", generation.provider()).put("model", generation.model()))
-                .compose(v -> routed == null ? Future.<Void>succeededFuture() : insertTimeline(conn, id, "routed", routed))
-                .map(new Created(generation, false))))
-        .recover(err -> err instanceof KeyTakenException
-            ? replay(idempotencyKey)
-            : Future.failedFuture(err));
-  }
-
-  /**
-   * Claims the key for the generation this transaction just inserted (the key references it). A concurrent request
-   * with the same key waits on the key's unique index until this transaction ends and then finds the key taken: its
-   * own generation is rolled back and it answers with ours.
-   */
-  private static Future<Void> claimKey(SqlConnection conn, IdempotencyKey key, String generationId) {
-    return conn.preparedQuery(Sql.CLAIM_IDEMPOTENCY_KEY)
-        .execute(Tuple.of(key.scope(), key.key(), Buffer.buffer(key.requestHash()), generationId))
-        .compose(rows -> rows.rowCount() == 1
-            ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new KeyTakenException()));
-  }
-
-  /** Control flow only: the key belongs to an earlier request. */
-  private static final class KeyTakenException extends RuntimeException {
-    KeyTakenException() {
-      super(null, null, false, false);
-    }
+    Tuple params = Tuple.tuple()
+        .addString(Ids.generationId())
+        .addString(request.provider())
+        .addString(request.model())
+        .addString(request.prompt())
+        .addString(request.imageUrl())
+        .addString(request.aspectRatio())
+        .addInteger(request.durationSeconds())
+        .addValue(request.options())
+        .addValue(request.metadata())
+        .addString(request.callbackUrl())
+        .addOffsetDateTime(OffsetDateTime.now(ZoneOffset.UTC))
+        .addString(idempotencyKey == null ? null : idempotencyKey.scope())
+        .addString(idempotencyKey == null ? null : idempotencyKey.key())
+        .addValue(idempotencyKey == null ? null : Buffer.buffer(idempotencyKey.requestHash()))
+        .addValue(new JsonObject().put("provider", request.provider()).put("model", request.model()))
+        .addValue(routed);
+    return pool.preparedQuery(Sql.INSERT_GENERATION).execute(params).compose(rows -> rows.size() == 1
+        ? Future.succeededFuture(new Created(toGeneration(rows.iterator().next()), false))
+        : replay(idempotencyKey)); // the key belongs to an earlier request: nothing was inserted
   }
 
   private Future<Created> replay(IdempotencyKey key) {
@@ -160,22 +148,6 @@ public final class GenerationStore {
           }
           return find(row.getString("generation_id")).map(g -> new Created(g.orElseThrow(), true));
         });
-  }
-
-  private Future<Generation> insertGeneration(SqlConnection conn, String id, GenerationRequest r) {
-    Tuple params = Tuple.tuple()
-        .addString(id)
-        .addString(r.provider())
-        .addString(r.model())
-        .addString(r.prompt())
-        .addString(r.imageUrl())
-        .addString(r.aspectRatio())
-        .addInteger(r.durationSeconds())
-        .addValue(r.options())
-        .addValue(r.metadata())
-        .addString(r.callbackUrl())
-        .addOffsetDateTime(OffsetDateTime.now(ZoneOffset.UTC));
-    return conn.preparedQuery(Sql.INSERT_GENERATION).execute(params).map(rows -> toGeneration(rows.iterator().next()));
   }
 
   public Future<Optional<Generation>> find(String id) {

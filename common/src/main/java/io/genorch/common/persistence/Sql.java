@@ -10,15 +10,30 @@ public final class Sql {
           + " callback_url, provider_task_id, progress, outputs, error, resolved_by, created_at, submitted_at,"
           + " completed_at, updated_at";
 
+  /**
+   * A new queued generation, its Idempotency-Key ($12-$14, all null without one) and its first timeline entries
+   * ($15 {@code accepted}, $16 {@code routed} or null) in one statement, so an accept is one round trip and one
+   * commit. The generation is inserted only if the key was claimed: a key another request holds (a concurrent one
+   * is waited for on the key's unique index) inserts nothing and returns no row. The key's reference to the
+   * generation is checked at the end of the statement, when both rows exist.
+   */
   static final String INSERT_GENERATION =
-      "INSERT INTO generations (id, provider, model, status, prompt, image_url, aspect_ratio, duration_seconds,"
+      "WITH claimed_key AS ("
+          + " INSERT INTO idempotency_keys (scope, key, request_hash, generation_id)"
+          + " SELECT $12, $13, $14, $1 WHERE $12::text IS NOT NULL"
+          + " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
+          + " inserted AS ("
+          + " INSERT INTO generations (id, provider, model, status, prompt, image_url, aspect_ratio, duration_seconds,"
           + " options, metadata, callback_url, created_at, updated_at, next_submit_at)"
-          + " VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)"
-          + " RETURNING " + GENERATION_COLUMNS;
-
-  static final String CLAIM_IDEMPOTENCY_KEY =
-      "INSERT INTO idempotency_keys (scope, key, request_hash, generation_id) VALUES ($1, $2, $3, $4)"
-          + " ON CONFLICT (scope, key) DO NOTHING";
+          + " SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $11, $11"
+          + " WHERE $12::text IS NULL OR EXISTS (SELECT 1 FROM claimed_key)"
+          + " RETURNING " + GENERATION_COLUMNS + "),"
+          + " first_entries AS ("
+          + " INSERT INTO generation_events (generation_id, type, detail)"
+          + " SELECT inserted.id, entry.type, entry.detail FROM inserted,"
+          + " (VALUES (1, 'accepted', $15::jsonb), (2, 'routed', $16::jsonb)) AS entry (n, type, detail)"
+          + " WHERE entry.detail IS NOT NULL ORDER BY entry.n)"
+          + " SELECT * FROM inserted";
 
   static final String FIND_IDEMPOTENCY_KEY =
       "SELECT request_hash, generation_id FROM idempotency_keys WHERE scope = $1 AND key = $2";

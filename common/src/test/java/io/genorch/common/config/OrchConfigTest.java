@@ -92,6 +92,10 @@ class OrchConfigTest {
     refused(Map.of("ORCH_PG_URL", "mysql://db/x"));
     refused(Map.of("ORCH_PROVIDER_VIDGO_BASE_URL", "ftp://vidgo.example"));
     refused(Map.of("ORCH_LOG_LEVEL", "LOUD"));
+    refused(Map.of("ORCH_PROVIDER_VIDGO_ALLOWED_CIDRS", "10.0.0.0/33"));
+    assertTrue(OrchConfig.of(Map.of("ORCH_PROVIDER_VIDGO_ALLOWED_CIDRS", "10.0.0.0/8, 2001:db8::/32"))
+        .provider(SPECS.stream().filter(s -> s.id().equals("vidgo")).findFirst().orElseThrow())
+        .allowedSources().allows("10.1.2.3"));
     refused(Map.of("ORCH_CALLBACK_SECRET", "s3cret"));
     refused(Map.of("ORCH_CALLBACK_SECRET", "whsec_c2hvcnQ="));
     assertEquals("https://hooks.example/base",

@@ -1,5 +1,6 @@
 package io.genorch.common.provider;
 
+import io.genorch.common.net.SourceAllowlist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class ProviderClientTest {
   }
 
   private static ProviderSettings settings(String id, String baseUrl) {
-    return new ProviderSettings(id, baseUrl, simulator.apiKey(id), 60, 4, false, List.of(), Duration.ofMinutes(1),
+    return new ProviderSettings(id, baseUrl, simulator.apiKey(id), 60, 4, false, SourceAllowlist.any(), Duration.ofMinutes(1),
         Duration.ofMinutes(5));
   }
 

@@ -1,18 +1,14 @@
-package io.genorch.webhook;
+package io.genorch.common.net;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.genorch.common.config.OrchConfig;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Source allowlists and retry timing, without a network. */
-class WebhookAllowlistTest {
+/** Webhook source allowlists, without a network. */
+class SourceAllowlistTest {
 
   @Test
   void unsetAllowlistAllowsEverySource() {
@@ -76,22 +72,5 @@ class WebhookAllowlistTest {
     assertTrue(list.allows("192.0.2.77"), "a mapped block holds the IPv4 addresses it carries");
     assertFalse(list.allows("192.0.3.1"));
     assertFalse(list.allows("0xc0000201"), "a source is a literal as sockets print it");
-  }
-
-  @Test
-  void retryWaitDoublesUpToTheCap() {
-    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of(
-        "ORCH_WEBHOOK_RETRY_BASE_MS", "1000", "ORCH_WEBHOOK_RETRY_CAP_MS", "5000")));
-    assertEquals(Duration.ofSeconds(1), options.retryDelay(1));
-    assertEquals(Duration.ofSeconds(2), options.retryDelay(2));
-    assertEquals(Duration.ofSeconds(4), options.retryDelay(3));
-    assertEquals(Duration.ofSeconds(5), options.retryDelay(4));
-    assertEquals(Duration.ofSeconds(5), options.retryDelay(60));
-  }
-
-  @Test
-  void leaseOutlastsTheProviderTimeoutByDefault() {
-    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of("ORCH_PROVIDER_TIMEOUT_MS", "45000")));
-    assertTrue(options.lease().compareTo(Duration.ofSeconds(45)) > 0, options.lease().toString());
   }
 }

@@ -1,4 +1,4 @@
-package io.genorch.webhook;
+package io.genorch.common.net;
 
 import inet.ipaddr.AddressStringException;
 import inet.ipaddr.AddressStringParameters.RangeParameters;
@@ -12,11 +12,11 @@ import java.util.List;
 /**
  * The source addresses a provider's webhooks may come from (ORCH_PROVIDER_&lt;ID&gt;_ALLOWED_CIDRS): IPv4 or IPv6
  * blocks such as {@code 203.0.113.0/24} or single addresses, parsed and matched by the ipaddress library (as
- * {@link io.genorch.common.net.PublicAddresses} is). Empty means any address. Only canonical address literals are
+ * {@link PublicAddresses} is). Empty means any address. Only canonical address literals are
  * accepted, so checking never does a DNS lookup and {@code 010.0.0.0/8} cannot mean two things; IPv4-mapped IPv6
  * sources ({@code ::ffff:a.b.c.d}) count as IPv4.
  */
-final class SourceAllowlist {
+public final class SourceAllowlist {
 
   /** Entries: an address or address/prefix in canonical form; no masks, ranges, wildcards or inet_aton forms. */
   private static final IPAddressStringParameters ENTRY = new IPAddressStringParameters.Builder()
@@ -43,7 +43,7 @@ final class SourceAllowlist {
     this.spec = spec;
   }
 
-  static SourceAllowlist any() {
+  public static SourceAllowlist any() {
     return new SourceAllowlist(List.of(), List.of());
   }
 
@@ -51,7 +51,7 @@ final class SourceAllowlist {
    * @param cidrs entries such as {@code 10.0.0.0/8}, {@code 2001:db8::/32}, {@code 198.51.100.7}
    * @throws IllegalArgumentException naming the first entry that is not an address literal or block
    */
-  static SourceAllowlist parse(List<String> cidrs) {
+  public static SourceAllowlist parse(List<String> cidrs) {
     List<IPAddress> blocks = new ArrayList<>();
     for (String entry : cidrs) {
       IPAddress block;
@@ -65,12 +65,12 @@ final class SourceAllowlist {
     return new SourceAllowlist(List.copyOf(blocks), List.copyOf(cidrs));
   }
 
-  boolean restricts() {
+  public boolean restricts() {
     return !blocks.isEmpty();
   }
 
   /** True when unrestricted, or when {@code address} (a literal, as a socket reports it) is in one of the blocks. */
-  boolean allows(String address) {
+  public boolean allows(String address) {
     if (blocks.isEmpty()) {
       return true;
     }

@@ -1,0 +1,29 @@
+package io.genorch.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genorch.common.config.OrchConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WebhookOptionsTest {
+
+  @Test
+  void retryWaitDoublesUpToTheCap() {
+    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of(
+        "ORCH_WEBHOOK_RETRY_BASE_MS", "1000", "ORCH_WEBHOOK_RETRY_CAP_MS", "5000")));
+    assertEquals(Duration.ofSeconds(1), options.retryDelay(1));
+    assertEquals(Duration.ofSeconds(2), options.retryDelay(2));
+    assertEquals(Duration.ofSeconds(4), options.retryDelay(3));
+    assertEquals(Duration.ofSeconds(5), options.retryDelay(4));
+    assertEquals(Duration.ofSeconds(5), options.retryDelay(60));
+  }
+
+  @Test
+  void leaseOutlastsTheProviderTimeoutByDefault() {
+    WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of("ORCH_PROVIDER_TIMEOUT_MS", "45000")));
+    assertTrue(options.lease().compareTo(Duration.ofSeconds(45)) > 0, options.lease().toString());
+  }
+}
