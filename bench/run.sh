@@ -3,6 +3,7 @@
 #   bench/run.sh anchor    only the anchor: pgbench running the webhook-shaped transaction (see docs/BENCHMARKS.md)
 #   bench/run.sh webhook   deliveries per second and ack latency of the webhook verticle
 #   bench/run.sh poller    reconciliations per second of the poller over 10,000 overdue generations
+#   bench/run.sh submit    the submission loop alone: a queued backlog of 10,000 sent to the in-process simulator
 #   bench/run.sh outputs   outputs kept: 200 outputs of 20 MB copied to fs and to s3proxy, heap while copying 1 GiB
 #   bench/run.sh e2e       the fat jar as its own process (demo mode) under load over HTTP: accepts, POST to submitted,
 #                          /v1/events lag, resident memory
@@ -46,7 +47,8 @@ case "${1:-all}" in
   webhook) anchor; run webhook-verticle WebhookBenchmark ;;
   poller) anchor; run poller-verticle PollerBenchmark ;;
   outputs) anchor; run orchestrator OutputsBenchmark ;;
+  submit) anchor; run orchestrator SubmissionBenchmark ;;
   e2e) anchor; e2e ;;
   all) anchor; run webhook-verticle WebhookBenchmark; run poller-verticle PollerBenchmark; run orchestrator OutputsBenchmark; e2e ;;
-  *) echo "usage: bench/run.sh [anchor|webhook|poller|outputs|e2e|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [anchor|webhook|poller|submit|outputs|e2e|all]" >&2; exit 2 ;;
 esac

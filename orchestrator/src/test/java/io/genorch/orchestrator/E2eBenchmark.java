@@ -110,6 +110,8 @@ class E2eBenchmark {
       long started = System.nanoTime();
       long[] latencies = drive(http, service.port, "send", SENDS);
       long accepted = System.nanoTime() - started;
+      // what sending still had to do when accepting was over: the submitter's own rate, apart from the accepts'
+      long backlog = db.count("SELECT count(*) FROM generations WHERE submitted_at IS NULL AND prompt LIKE 'send %'");
       long sent = awaitSent(db, "send %", SENDS);
       long allSent = System.nanoTime() - started;
       // the reader catches up with every event sequenced so far, then stops
@@ -127,6 +129,9 @@ class E2eBenchmark {
           .rate("  POST->submitted", sent / seconds(allSent), "generations",
               String.format("(%d submitted %.2f s after the first POST%s; target >= 1500/s)", sent, seconds(allSent),
                   sent < SENDS ? ", NOT all within the time limit" : ""))
+          .line("  backlog", String.format("%d not yet submitted when the last POST was answered, drained %.2f s later%s",
+              backlog, seconds(allSent - accepted), backlog == 0 ? "" : String.format(" (%.0f/s)",
+                  backlog / seconds(allSent - accepted))))
           .line("  per generation", String.format("created_at to submitted_at: p50 %d ms, p99 %d ms, max %d ms",
               percentile(toSubmitted, 50), percentile(toSubmitted, 99), toSubmitted.length == 0 ? 0 : toSubmitted[toSubmitted.length - 1]))
           .line("(c) /v1/events", String.format("one reader paging ?after=seq&limit=1000 (10 ms pause when empty): %d events read,\n"

@@ -94,7 +94,8 @@ class MetricsTest {
         String metrics = Await.until("the backlog gauges and the callback count", Duration.ofSeconds(20),
             () -> anonymous.get("/metrics").body(),
             body -> value(body, "genorch_generations_queued") == 1
-                && value(body, "genorch_client_callbacks_total", "outcome=\"delivered\"") == 1);
+                && value(body, "genorch_client_callbacks_total", "outcome=\"delivered\"") == 1
+                && value(body, "genorch_work_due", "loop=\"submission\"") == 0);
 
         assertEquals(2, value(metrics, "genorch_generation_transitions_total", "provider=\"vidgo\"", "status=\"succeeded\""));
         assertEquals(2, value(metrics, "genorch_generation_transitions_total", "provider=\"vidgo\"", "status=\"submitted\""));
@@ -108,6 +109,15 @@ class MetricsTest {
         assertEquals(0, value(metrics, "genorch_generations_overdue"));
         assertEquals(0, value(metrics, "genorch_webhook_deliveries_due"));
         assertEquals(0, value(metrics, "genorch_client_callbacks_due"));
+        // the work loops' own counts: the submission loop claimed and sent the two vidgo generations; the apimart one
+        // waits queued (above) but is not due for this instance's loop, whose providers are the enabled ones
+        assertEquals(2, value(metrics, "genorch_work_items_total", "loop=\"submission\"", "outcome=\"claimed\""));
+        assertEquals(2, value(metrics, "genorch_work_items_total", "loop=\"submission\"", "outcome=\"done\""));
+        assertEquals(0, value(metrics, "genorch_work_items_total", "loop=\"submission\"", "outcome=\"failed\""));
+        assertEquals(0, value(metrics, "genorch_work_due", "loop=\"submission\""));
+        assertEquals(0, value(metrics, "genorch_work_items_total", "loop=\"submission-abandoned\"", "outcome=\"claimed\""));
+        assertTrue(value(metrics, "genorch_work_items_total", "loop=\"poller\"", "outcome=\"done\"") >= 1,
+            "the poller checked the generation whose callback never came");
         // the route label is the chain of route templates that matched: the /v1 key check, then the endpoint
         List<String> http = metrics.lines().filter(l -> l.startsWith("vertx_http_server_requests_total")).toList();
         assertEquals(3, value(metrics, "vertx_http_server_requests_total", "route=\"/v1/>/v1/generations\"",

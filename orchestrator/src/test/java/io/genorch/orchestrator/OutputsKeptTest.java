@@ -293,7 +293,8 @@ class OutputsKeptTest {
     Map<String, String> env = config(db, providers, PROVIDERS);
     env.put("ORCH_STORAGE", "fs");
     env.put("ORCH_STORAGE_DIR", storageDir.toString());
-    env.put("ORCH_WEBHOOK_PORT", String.valueOf(TestOrchestrators.freePort()));
+    // config() gave the second instance its own webhook port with the public URL pointing at it: whichever instance
+    // submits a generation, its callback reaches that instance
     Orchestrator second = TestOrchestrators.start(env);
     try {
       List<String> ids = new java.util.ArrayList<>();

@@ -1,8 +1,8 @@
 package io.genorch.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.config.OrchConfig;
@@ -14,15 +14,22 @@ import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;
+import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
+import io.genorch.common.persistence.ProviderGate;
+import io.genorch.common.work.LeasedWorkLoop;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** What the submitter does between claiming a generation and writing its request. */
+/**
+ * What the submitter does between claiming a generation and writing its request, round by round: its two loops are
+ * started with a sweep too slow to matter and woken by the test.
+ */
 class SubmitterClaimTest {
 
   private static final Duration LEASE = Duration.ofSeconds(1);
@@ -31,7 +38,9 @@ class SubmitterClaimTest {
   private SimulatedProviders providers;
   private Vertx vertx;
   private ServiceContext ctx;
-  private Submitter submitter;
+  private final AtomicLong permitsAsked = new AtomicLong();
+  private LeasedWorkLoop<Submitter.Claim> sending;
+  private LeasedWorkLoop<AbandonedSubmission> abandoned;
 
   @BeforeEach
   void start() {
@@ -41,8 +50,33 @@ class SubmitterClaimTest {
     env.put("ORCH_PUBLIC_WEBHOOK_BASE_URL", "http://127.0.0.1:9");
     env.put("ORCH_PROVIDER_VIDGO_MAX_RPM", "2");
     vertx = Vertx.vertx();
-    ctx = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
-    submitter = new Submitter(ctx, new SubmitBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 3), LEASE);
+    ServiceContext created = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
+    // the service's gate, but counting what it is asked: each permit asked for reads the provider's budget once
+    ProviderGate counting = new ProviderGate(created.pool(), provider -> {
+      permitsAsked.incrementAndGet();
+      return created.settings(provider).maxRpm();
+    }, provider -> created.settings(provider).maxInFlight());
+    ctx = new ServiceContext(created.config(), created.pool(), created.store(), created.providers(),
+        created.providerSettings(), counting, created.providerClient(), created.metrics());
+  }
+
+  /** Starts the two loops with a sweep too slow to matter and waits out the rounds start() runs at once. */
+  private void startLoops(int concurrency) {
+    Submitter submitter = new Submitter(ctx, new SubmitBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 3), LEASE);
+    sending = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission", 10, concurrency, LEASE,
+        Duration.ofHours(1)), submitter);
+    abandoned = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission-abandoned", 10, concurrency, LEASE,
+        Duration.ofHours(1)), submitter.abandoned(() -> {}));
+    sending.start();
+    abandoned.start();
+    sending.wakeAndAwaitIdle().await();
+    abandoned.wakeAndAwaitIdle().await();
+  }
+
+  /** What a sweep of the service does: a round of each loop, the abandoned work first. */
+  private LeasedWorkLoop.Stats sweep() {
+    abandoned.wakeAndAwaitIdle().await();
+    return sending.wakeAndAwaitIdle().await();
   }
 
   @AfterEach
@@ -64,21 +98,23 @@ class SubmitterClaimTest {
 
   private Generation sweepUntilSubmitted(String id) {
     return Await.until(id + " to be submitted", Duration.ofSeconds(10), () -> {
-      submitter.sweep(10, 4).await();
+      sweep();
       return ctx.store().find(id).await().orElseThrow();
     }, g -> g.status() != GenerationStatus.QUEUED);
   }
 
   @Test
   void whenTheGateCannotBeAskedTheClaimGoesBackAndIsSentLaterNeverAmbiguous() throws Exception {
+    startLoops(4);
     String id = create("the gate's table is away");
     db.execute("ALTER TABLE provider_permit_slots RENAME TO provider_permit_slots_away");
     try {
-      assertFalse(submitter.submit(id).await(), "no permit could be had: nothing sent");
+      LeasedWorkLoop.Stats round = sweep();
+      assertEquals(1, round.failed(), "no permit could be had: the send failed, nothing was sent: " + round);
       // sweeps for well over the claim's lease: what was never sent must not be settled as ambiguous
       long until = System.nanoTime() + LEASE.multipliedBy(3).toNanos();
       Await.until("three leases of sweeps", LEASE.multipliedBy(6), () -> {
-        submitter.sweep(10, 4).await();
+        sweep();
         return System.nanoTime();
       }, now -> now - until >= 0);
       assertEquals(0, ambiguousEvents(id));
@@ -98,6 +134,7 @@ class SubmitterClaimTest {
 
   @Test
   void aClaimLeftByAStoppedInstanceBeforeSendingIsSentNotAmbiguous() {
+    startLoops(4);
     String id = create("claimed, then the instance stopped");
     // what an instance leaves when it stops between its claim and the request: the lease ran out
     db.execute("UPDATE generations SET submit_state = 'claimed', submit_attempts = 1,"
@@ -111,6 +148,7 @@ class SubmitterClaimTest {
 
   @Test
   void aSendLeftByAStoppedInstanceIsSettledAsAmbiguousAndNotSentAgain() {
+    startLoops(4);
     String id = create("sending, then the instance stopped");
     db.execute("UPDATE generations SET submit_state = 'sending', submit_attempts = 1,"
         + " next_submit_at = now() - interval '1 second' WHERE id = '" + id + "'");
@@ -123,16 +161,31 @@ class SubmitterClaimTest {
   }
 
   @Test
-  void aSweepAsksForAPermitOnceAfterARefusalAndWritesNothingForTheRest() {
+  void aRoundAsksForAPermitOnceAfterARefusalAndTheProviderIsNotClaimedForUntilItsBudgetMayBeBack() {
+    startLoops(1);
     db.execute("UPDATE provider_permit_slots SET used_at = '-infinity' WHERE provider = 'vidgo'");
     for (int i = 0; i < 6; i++) {
       create("budget " + i);
     }
-    assertEquals(2, submitter.sweep(10, 1).await(), "ORCH_PROVIDER_VIDGO_MAX_RPM=2");
-    assertEquals(2, providers.simulator.submitCalls("vidgo"));
+    long started = System.nanoTime();
+    LeasedWorkLoop.Stats first = sweep();
+    assertEquals(6, first.claimed(), "one statement claimed them all: " + first);
+    assertEquals(2, providers.simulator.submitCalls("vidgo"), "ORCH_PROVIDER_VIDGO_MAX_RPM=2");
+    assertEquals(3, gateAsked(), "two permits, then one refusal: the rest of the round did not ask");
     assertEquals(4, db.count("SELECT count(*) FROM generations WHERE status = 'queued' AND submit_state = 'pending'"
-        + " AND submit_attempts = 0"));
-    assertEquals(1, db.count("SELECT count(*) FROM generations WHERE status = 'queued' AND next_submit_at > now()"),
-        "only the generation whose claim met the refusal was written; the other three were left as they were");
+        + " AND submit_attempts = 0 AND next_submit_at > now()"),
+        "the claims not sent were given back, due again in a second, no attempt counted");
+
+    db.execute("UPDATE generations SET next_submit_at = now() WHERE status = 'queued'");
+    LeasedWorkLoop.Stats second = sweep();
+    // the refusal came after `started`: a claim before started + 1 s is within the second vidgo is left alone
+    assumeTrue(System.nanoTime() - started < Duration.ofSeconds(1).toNanos(), "too slow a machine to tell");
+    assertEquals(first.claimed(), second.claimed(), "vidgo, refused a moment ago, is not claimed for: " + second);
+    assertEquals(3, gateAsked());
+  }
+
+  /** Permits asked of the gate, granted or not. */
+  private long gateAsked() {
+    return permitsAsked.get();
   }
 }

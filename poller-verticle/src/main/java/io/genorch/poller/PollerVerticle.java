@@ -51,14 +51,19 @@ public final class PollerVerticle extends VerticleBase {
   }
 
   /**
-   * Starts nothing new and writes nothing more for answers still to come, at once: a check in flight may wait for
-   * its provider up to the provider timeout, and its claim is due again when its lease runs out anyway.
+   * Starts nothing new, gives up the provider answers still to come (a check in flight may wait for its provider up
+   * to the provider timeout, and its claim is due again when its lease runs out anyway) and completes once the
+   * writes already under way are done: after it, nothing of this poller touches the database.
    */
   @Override
   public Future<?> stop() {
     reconciler.stop();
-    loop.stop();
-    return Future.succeededFuture();
+    return loop.stop();
+  }
+
+  /** The loop's counts (for tests). */
+  LeasedWorkLoop.Stats loopStats() {
+    return loop.stats();
   }
 
   /** Status calls this instance made to providers (for tests and metrics). */

@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,6 +70,8 @@ final class Reconciler implements Work<ClaimedCheck> {
   private final Coalescer<String, Optional<Permit>> permits;
   private final Coalescer<ChangeOf, Applied> changes;
   private final AtomicLong statusChecks = new AtomicLong();
+  /** Answers still awaited from providers: given up on stop, so that stopping waits for writes, not for providers. */
+  private final Set<Promise<StatusResult>> awaited = ConcurrentHashMap.newKeySet();
   private volatile boolean stopped;
 
   /** @param context where permit requests and changes are gathered into batches (the verticle's) */
@@ -128,7 +132,11 @@ final class Reconciler implements Work<ClaimedCheck> {
    */
   void stop() {
     stopped = true;
+    awaited.forEach(answer -> answer.tryComplete(GIVEN_UP));
   }
+
+  /** What an answer given up on stop is taken for: nothing is written for it (every caller checks stopped first). */
+  private static final StatusResult GIVEN_UP = new StatusResult.Transient("the poller stopped", null);
 
   /** Status calls made to providers by this instance. */
   long statusChecks() {
@@ -247,8 +255,22 @@ final class Reconciler implements Work<ClaimedCheck> {
   /** One status call, counted here and in the metrics by what it brought. */
   private Future<StatusResult> askStatus(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings) {
     statusChecks.incrementAndGet();
-    return ctx.providerClient().status(adapter, settings, c.providerTaskId())
-        .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())));
+    Promise<StatusResult> answer = Promise.promise();
+    awaited.add(answer);
+    ctx.providerClient().status(adapter, settings, c.providerTaskId())
+        .onComplete(ar -> ctx.metrics().statusCall(c.provider(), ar.failed() ? "error" : resultWord(ar.result())))
+        .onComplete(ar -> {
+          awaited.remove(answer);
+          if (ar.succeeded()) {
+            answer.tryComplete(ar.result());
+          } else {
+            answer.tryFail(ar.cause());
+          }
+        });
+    if (stopped) {
+      answer.tryComplete(GIVEN_UP); // stopped while the call was being made
+    }
+    return answer.future();
   }
 
   private static String resultWord(StatusResult result) {

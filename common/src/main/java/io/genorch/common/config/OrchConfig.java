@@ -120,7 +120,7 @@ public final class OrchConfig {
     return get(Settings.METRICS_ENABLED);
   }
 
-  /** Submits in flight from one instance's wakes, and per sweep (ORCH_SUBMIT_CONCURRENCY). */
+  /** Submits in flight per instance: the submission loop's lanes (ORCH_SUBMIT_CONCURRENCY). */
   public int submitConcurrency() {
     return get(Settings.SUBMIT_CONCURRENCY);
   }

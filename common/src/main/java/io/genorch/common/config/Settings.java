@@ -66,9 +66,9 @@ public final class Settings {
   public static final Setting<Integer> SUBMIT_MAX_ATTEMPTS = integer("ORCH_SUBMIT_MAX_ATTEMPTS", 6, 1, 1_000,
       "submit attempts before a generation fails PROVIDER_UNAVAILABLE");
   public static final Setting<Duration> SUBMIT_SWEEP = millis("ORCH_SUBMIT_SWEEP_MS", 1_000, 1,
-      "how often due and abandoned submissions are looked for");
-  public static final Setting<Integer> SUBMIT_BATCH_SIZE = integer("ORCH_SUBMIT_BATCH_SIZE", 50, 1, 10_000,
-      "submissions claimed per sweep");
+      "how often due and abandoned submissions are looked for without a wake");
+  public static final Setting<Integer> SUBMIT_BATCH_SIZE = integer("ORCH_SUBMIT_BATCH_SIZE", 200, 1, 10_000,
+      "generations claimed per round of the submission loop (one statement)");
 
   // client callbacks
   public static final Setting<Duration> CALLBACK_SWEEP = millis("ORCH_CALLBACK_SWEEP_MS", 1_000, 1,
@@ -170,8 +170,8 @@ public final class Settings {
   public static final Setting<Integer> HTTP_MAX_CONNECTIONS = integer("ORCH_HTTP_MAX_CONNECTIONS", 1_000, 1, 1_000_000,
       "open connections allowed on each HTTP port");
 
-  public static final Setting<Integer> SUBMIT_CONCURRENCY = integer("ORCH_SUBMIT_CONCURRENCY", 16, 1, 10_000,
-      "submits in flight from one instance's wakes, and per sweep");
+  public static final Setting<Integer> SUBMIT_CONCURRENCY = integer("ORCH_SUBMIT_CONCURRENCY", 64, 1, 10_000,
+      "submits in flight per instance (the submission loop's lanes; per provider also at most its MAX_IN_FLIGHT)");
   public static final Setting<Integer> PG_POOL_WAIT_QUEUE = integer("ORCH_PG_POOL_WAIT_QUEUE", 1_000, 1, 1_000_000,
       "database requests that may wait for a pooled connection; beyond that the API answers 503 with Retry-After");
 

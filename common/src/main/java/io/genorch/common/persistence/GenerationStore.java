@@ -225,12 +225,29 @@ public final class GenerationStore {
   // Submission: the submitter's writes of the submit state (claim, sending, retry, release, abandoned work).
 
   /**
-   * Claims a due, pending generation for sending and binds this attempt's callback token hash to it; the attempt
-   * number, or empty when it was not due or another instance took it.
+   * A generation claimed for sending: the row as claimed, this attempt's number, and which of the token hashes given
+   * to {@link #claimForSending} was bound to it (an index into that list).
    */
-  public Future<Optional<Integer>> claimForSending(String id, byte[] tokenHash, Duration lease) {
-    return pool.preparedQuery(Sql.CLAIM_FOR_SENDING).execute(Tuple.of(id, Buffer.buffer(tokenHash), seconds(lease)))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger("submit_attempts")));
+  public record SubmitClaim(Generation generation, int attempt, int token) {}
+
+  /**
+   * Claims up to {@code tokenHashes.size()} due, pending generations of {@code providers} for sending, in one
+   * statement, each for {@code lease} and each with one of the given callback token hashes bound to this attempt;
+   * earliest due first, each provider's own earliest first. What another instance is claiming at the same moment is
+   * passed over.
+   */
+  public Future<List<SubmitClaim>> claimForSending(String[] providers, List<byte[]> tokenHashes, Duration lease) {
+    Buffer[] hashes = tokenHashes.stream().map(Buffer::buffer).toArray(Buffer[]::new);
+    return pool.preparedQuery(Sql.CLAIM_FOR_SENDING)
+        .execute(Tuple.of(providers, hashes, hashes.length, seconds(lease)))
+        .map(rows -> {
+          List<SubmitClaim> claimed = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            claimed.add(new SubmitClaim(toGeneration(row), row.getInteger("submit_attempts"),
+                (int) (row.getLong("n") - 1)));
+          }
+          return claimed;
+        });
   }
 
   /** Claimed → sending, with the request's lease; false when the claim ran out meanwhile. */
@@ -248,14 +265,27 @@ public final class GenerationStore {
     return pool.preparedQuery(Sql.RELEASE_SUBMIT_CLAIM).execute(Tuple.of(id, seconds(wait))).mapEmpty();
   }
 
-  /** Up to {@code limit} claims of the given providers whose holder stopped before sending go back to pending. */
-  public Future<Void> returnAbandonedSubmitClaims(String[] providers, int limit) {
-    return pool.preparedQuery(Sql.RETURN_ABANDONED_SUBMIT_CLAIMS).execute(Tuple.of(providers, limit)).mapEmpty();
-  }
+  /**
+   * What {@link #claimAbandonedSubmissions} found: with {@code sent} false, a claim whose holder stopped before
+   * sending, now pending and due again; with {@code sent} true, a request that may be on the wire, taken (for
+   * {@code lease}) to be settled as ambiguous.
+   */
+  public record AbandonedSubmission(String id, String provider, boolean sent) {}
 
-  /** Takes an abandoned send to settle it, pushing its lease; false when it is not one (any more). */
-  public Future<Boolean> takeAbandonedSend(String id, Duration lease) {
-    return pool.preparedQuery(Sql.TAKE_ABANDONED_SEND).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
+  /**
+   * Up to {@code limit} claims of the given providers whose holder stopped before sending go back to pending, and up
+   * to {@code limit} sends whose holder stopped before the answer are taken to be settled, in one statement.
+   */
+  public Future<List<AbandonedSubmission>> claimAbandonedSubmissions(String[] providers, int limit, Duration lease) {
+    return pool.preparedQuery(Sql.CLAIM_ABANDONED_SUBMISSIONS).execute(Tuple.of(providers, limit, seconds(lease)))
+        .map(rows -> {
+          List<AbandonedSubmission> found = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            found.add(new AbandonedSubmission(row.getString("id"), row.getString("provider"),
+                "send".equals(row.getString("kind"))));
+          }
+          return found;
+        });
   }
 
   // Polling: the poller's claim of due checks and its schedule writes.

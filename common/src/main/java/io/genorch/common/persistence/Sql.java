@@ -318,20 +318,34 @@ public final class Sql {
   // orchestrator's query plan test can explain them.
 
   /**
-   * Takes one generation for this instance and records the token hash of this attempt's callback URL ($2) next to
-   * those of earlier attempts, which stay valid: a failed attempt may still have created a job that calls back. Only
-   * one caller can win: the row must still be queued, pending and due. 'claimed' is not on the wire yet: if the
-   * holder stops now, the claim goes back to pending when its lease (the new next_submit_at) runs out
-   * ({@link #RETURN_ABANDONED_SUBMIT_CLAIMS}).
+   * Claims up to $3 due generations of the providers this instance calls ($1) for sending, for $4 seconds (the
+   * lease), and records the token hash of each one's callback URL ($2, one per claimable row: the row numbered n in
+   * {@code n} gets {@code $2[n]}) next to those of earlier attempts, which stay valid: a failed attempt may still
+   * have created a job that calls back. Each provider is asked for its own earliest $3 through
+   * generations_submit_pending_idx, so neither the backlog of a provider not in $1 nor rows not due yet are read,
+   * and one provider's backlog does not hide another's; SKIP LOCKED passes over rows another instance is claiming
+   * now, and the pushed next_submit_at keeps them away until the lease runs out. 'claimed' is not on the wire yet:
+   * if the holder stops, the claim goes back to pending when its lease runs out ({@link #CLAIM_ABANDONED_SUBMISSIONS}).
+   * Returns the rows to send, with their attempt number and {@code n}.
    */
   public static final String CLAIM_FOR_SENDING =
-      "WITH claimed AS (UPDATE generations SET submit_state = 'claimed', submit_attempts = submit_attempts + 1,"
-          + " next_submit_at = now() + make_interval(secs => $3)"
-          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'pending' AND next_submit_at <= now()"
-          + " RETURNING id, submit_attempts),"
+      "WITH due AS (SELECT d.id AS claim_id, row_number() OVER () AS n FROM"
+          + " (SELECT d.id FROM unnest($1::text[]) AS p (provider) CROSS JOIN LATERAL"
+          + " (SELECT id, next_submit_at FROM generations g WHERE g.provider = p.provider AND g.status = 'queued'"
+          + " AND g.submit_state = 'pending' AND g.next_submit_at <= now() ORDER BY g.next_submit_at LIMIT $3"
+          + " FOR UPDATE SKIP LOCKED) d ORDER BY d.next_submit_at LIMIT $3) d),"
+          + " claimed AS (UPDATE generations g SET submit_state = 'claimed', submit_attempts = g.submit_attempts + 1,"
+          + " next_submit_at = now() + make_interval(secs => $4)"
+          + " FROM due WHERE g.id = due.claim_id AND g.status = 'queued' AND g.submit_state = 'pending'"
+          + " RETURNING " + qualified("g") + ", g.submit_attempts, due.n),"
           + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt)"
-          + " SELECT $2, id, submit_attempts FROM claimed)"
-          + " SELECT submit_attempts FROM claimed";
+          + " SELECT t.token_hash, c.id, c.submit_attempts FROM claimed c"
+          + " JOIN unnest($2::bytea[]) WITH ORDINALITY AS t (token_hash, n) ON t.n = c.n)"
+          + " SELECT * FROM claimed ORDER BY n";
+
+  private static String qualified(String alias) {
+    return alias + "." + GENERATION_COLUMNS.replace(", ", ", " + alias + ".");
+  }
 
   /**
    * With a permit in hand, just before the request is written: from here on the provider may get it, so a stop
@@ -347,23 +361,26 @@ public final class Sql {
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending'";
 
   /**
-   * Claims whose holder stopped before sending: nothing was sent, so they are due again at once and the claim is
-   * not counted as an attempt.
+   * Submissions whose holder stopped, of the providers $1, up to $2 of each kind, both through
+   * generations_submit_taken_idx. A claim never sent ('claimed', lease run out) goes back to pending, due at once,
+   * the claim not counted as an attempt: kind {@code claim}. A request that may be on the wire ('sending', lease run
+   * out) is taken to be settled as ambiguous by pushing its lease $3 seconds: it stays 'sending' until the state
+   * machine moves it out of queued, so a crash before that leaves it to be taken again rather than stranded: kind
+   * {@code send}.
    */
-  public static final String RETURN_ABANDONED_SUBMIT_CLAIMS =
-      "UPDATE generations SET submit_state = 'pending', submit_attempts = greatest(submit_attempts - 1, 0)"
+  public static final String CLAIM_ABANDONED_SUBMISSIONS =
+      "WITH returned AS (UPDATE generations SET submit_state = 'pending',"
+          + " submit_attempts = greatest(submit_attempts - 1, 0)"
           + " WHERE id IN (SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'claimed'"
           + " AND next_submit_at <= now() AND provider = ANY($1) LIMIT $2 FOR UPDATE SKIP LOCKED)"
-          + " AND status = 'queued' AND submit_state = 'claimed' AND next_submit_at <= now()";
-
-  /**
-   * Takes one abandoned send to settle it, by pushing its lease: it stays 'sending' until the state machine moves it
-   * out of queued, so a crash before that leaves it to be taken again rather than stranded.
-   */
-  public static final String TAKE_ABANDONED_SEND =
-      "UPDATE generations SET next_submit_at = now() + make_interval(secs => $2)"
-          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
-          + " RETURNING id";
+          + " AND status = 'queued' AND submit_state = 'claimed' AND next_submit_at <= now()"
+          + " RETURNING id, provider, 'claim' AS kind),"
+          + " taken AS (UPDATE generations SET next_submit_at = now() + make_interval(secs => $3)"
+          + " WHERE id IN (SELECT id FROM generations WHERE status = 'queued' AND submit_state = 'sending'"
+          + " AND next_submit_at <= now() AND provider = ANY($1) LIMIT $2 FOR UPDATE SKIP LOCKED)"
+          + " AND status = 'queued' AND submit_state = 'sending' AND next_submit_at <= now()"
+          + " RETURNING id, provider, 'send' AS kind)"
+          + " SELECT id, provider, kind FROM returned UNION ALL SELECT id, provider, kind FROM taken";
 
   /**
    * No permit, or the gate could not be asked: nothing was sent, so the claim is given back and not counted as an

@@ -180,6 +180,22 @@ public final class LeasedWorkLoop<T> {
     return stoppedPromise.future();
   }
 
+  /**
+   * Wakes the loop and completes, with its counts, once it is idle again: after the round this started, or the round
+   * in flight and the one it chains. For tests and tools that need a round to have happened rather than a wait.
+   */
+  public Future<Stats> wakeAndAwaitIdle() {
+    if (context == null) {
+      return Future.failedFuture(new IllegalStateException(options.name() + ": not started"));
+    }
+    Promise<Stats> idleAgain = Promise.promise();
+    context.runOnContext(v -> {
+      wakeOnContext();
+      idle.future().onComplete(ar -> idleAgain.complete(stats()));
+    });
+    return idleAgain.future();
+  }
+
   public Stats stats() {
     return new Stats(rounds.get(), claimed.get(), done.get(), failed.get(), skipped.get(), due);
   }

@@ -10,8 +10,8 @@ import java.time.Duration;
  * @param backoff waits between attempts after a transient failure (ORCH_SUBMIT_BACKOFF_MS doubling to
  *     ORCH_SUBMIT_BACKOFF_CAP_MS, ORCH_SUBMIT_MAX_ATTEMPTS attempts)
  * @param sendLease how long a request in flight is presumed to be still answerable (from ORCH_PROVIDER_TIMEOUT_MS)
- * @param sweepInterval how often due and abandoned submissions are looked for (ORCH_SUBMIT_SWEEP_MS)
- * @param batchSize submissions claimed per sweep (ORCH_SUBMIT_BATCH_SIZE)
+ * @param sweepInterval how often both submission loops look for due work without a wake (ORCH_SUBMIT_SWEEP_MS)
+ * @param batchSize generations claimed per round (ORCH_SUBMIT_BATCH_SIZE)
  */
 public record SubmissionOptions(SubmitBackoff backoff, Duration sendLease, Duration sweepInterval, int batchSize) {
 

@@ -2,57 +2,53 @@ package io.genorch.orchestrator.submission;
 
 import io.genorch.common.ServiceContext;
 import io.genorch.common.bus.Addresses;
+import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
+import io.genorch.common.work.LeasedWorkLoop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 
 /**
- * Submits accepted generations: at once when the API wakes it, and by a periodic sweep that also picks up what a
- * stopped instance left (never sent, or sent without an answer) and retries that were waiting for their time.
- * Both are bounded by ORCH_SUBMIT_CONCURRENCY: a wake that finds that many submits of wakes running is dropped
- * (the generation is in the database, and the next sweep sends it), and a sweep works through its batch that
- * many at a time.
+ * Submits accepted generations on two {@link LeasedWorkLoop}s. {@code submission} claims due queued generations in
+ * batches of ORCH_SUBMIT_BATCH_SIZE and sends up to ORCH_SUBMIT_CONCURRENCY at once; each accept wakes it (wakes
+ * are coalesced into at most one more round, so a burst is drained round after round at the loop's rate), and a
+ * sweep every ORCH_SUBMIT_SWEEP_MS finds retries whose time has come and what other instances accepted.
+ * {@code submission-abandoned} picks up what a stopped instance left: claims never sent go back to pending, sends
+ * never answered are settled as ambiguous.
  */
 public final class SubmissionVerticle extends VerticleBase {
 
   private final ServiceContext ctx;
-  private final Submitter submitter;
-  private final Duration sweepInterval;
-  private final int batchSize;
+  private final SubmissionOptions options;
   private final int concurrency;
-  private boolean sweeping;
-  private int wakesRunning;
+  private LeasedWorkLoop<Submitter.Claim> sending;
+  private LeasedWorkLoop<AbandonedSubmission> abandoned;
 
   public SubmissionVerticle(ServiceContext ctx) {
     this.ctx = ctx;
-    SubmissionOptions options = SubmissionOptions.from(ctx.config());
-    this.submitter = new Submitter(ctx, options.backoff(), options.sendLease());
-    this.sweepInterval = options.sweepInterval();
-    this.batchSize = options.batchSize();
+    this.options = SubmissionOptions.from(ctx.config());
     this.concurrency = ctx.config().submitConcurrency();
   }
 
   @Override
   public Future<?> start() {
-    vertx.setPeriodic(sweepInterval.toMillis(), t -> sweep());
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.SUBMISSION_WAKE, m -> wake(m.body().getString("id")))
-        .completion();
+    Submitter submitter = new Submitter(ctx, options.backoff(), options.sendLease());
+    sending = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission", options.batchSize(), concurrency,
+        options.sendLease(), options.sweepInterval()), submitter);
+    abandoned = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission-abandoned", options.batchSize(),
+        concurrency, options.sendLease(), options.sweepInterval()), submitter.abandoned(sending::wake));
+    ctx.metrics().workLoop(sending);
+    ctx.metrics().workLoop(abandoned);
+    sending.start();
+    abandoned.start();
+    return vertx.eventBus().localConsumer(Addresses.SUBMISSION_WAKE, m -> sending.wake()).completion();
   }
 
-  private void wake(String id) {
-    if (wakesRunning >= concurrency) {
-      return; // left to the sweep
-    }
-    wakesRunning++;
-    submitter.submit(id).onComplete(ar -> wakesRunning--);
-  }
-
-  private void sweep() {
-    if (sweeping) {
-      return;
-    }
-    sweeping = true;
-    submitter.sweep(batchSize, concurrency).onComplete(ar -> sweeping = false);
+  /**
+   * Starts nothing new and completes when the sends in flight have their outcome recorded. Claims of the round
+   * that were not started yet go back to pending when their lease runs out.
+   */
+  @Override
+  public Future<?> stop() {
+    return Future.join(sending.stop(), abandoned.stop());
   }
 }

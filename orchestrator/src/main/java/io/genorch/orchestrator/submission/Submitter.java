@@ -11,28 +11,33 @@ import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
+import io.genorch.common.persistence.GenerationStore.SubmitClaim;
+import io.genorch.common.work.LeasedWorkLoop;
+import io.genorch.common.work.LeasedWorkLoop.Round;
+import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Sends queued generations to their providers. A generation is claimed by one conditional update, so several
- * instances never send the same one; its callback token is bound before the request leaves, so a callback that
- * races the answer still finds it. Then comes the request permit ({@link io.genorch.common.persistence.ProviderGate}),
- * and only with it is the generation marked 'sending', just before the request is written: a claim that never got
- * that far (no permit, the gate's database call failed, the instance stopped) goes back to pending and is never
- * taken for ambiguous. Outcomes of a send:
+ * Sends queued generations to their providers: the submission loop's {@link Work} on a {@link LeasedWorkLoop}, which
+ * owns when to claim (woken after each accept, coalesced, plus a periodic sweep), how many sends run at once, the
+ * lease, and stop. One statement claims a batch of due generations for this instance (several instances never send
+ * the same one) and binds each one's fresh callback token, so a callback that races the answer still finds it. Then
+ * comes the request permit ({@link io.genorch.common.persistence.ProviderGate}), and only with it is the generation
+ * marked 'sending', just before the request is written: a claim that never got that far (no permit, the gate's
+ * database call failed, the instance stopped) goes back to pending and is never taken for ambiguous. A provider
+ * refused a permit is not asked again for the rest of the round ({@link Round}) nor claimed for in the next second.
+ * Outcomes of a send:
  * <ul>
  *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
  *   <li>refused (4xx): failed at once with the provider's reason, {@code resolvedBy: submit};</li>
@@ -41,10 +46,11 @@ import org.slf4j.LoggerFactory;
  *       twice. The generation is marked submitted without a task id: the bound token still maps a late callback,
  *       and the deadline times it out otherwise.</li>
  * </ul>
+ * What a stopped instance left (claims never sent, sends never answered) is the work of a second loop,
+ * {@link #abandoned}.
  */
-public final class Submitter {
+public final class Submitter implements Work<Submitter.Claim> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Submitter.class);
   /** How soon a generation that found the request budget spent is looked at again. */
   private static final Duration BUDGET_RETRY = Duration.ofSeconds(1);
 
@@ -52,6 +58,25 @@ public final class Submitter {
   private final SubmitBackoff backoff;
   private final Duration sendLease;
   private final String webhookBaseUrl;
+  /**
+   * Providers refused a permit lately, until when (System.nanoTime): not claimed for meanwhile, so that a spent
+   * budget is asked about once a {@link #BUDGET_RETRY}, not once per claimed row. Only this instance's.
+   */
+  private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
+
+  /**
+   * A generation this instance claimed for sending.
+   *
+   * @param token the plain callback token whose hash the claim bound to this attempt
+   * @param lane  sends of one provider run in at most its ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT lanes, so that the
+   *     batch does not run into this instance's own in-flight bound and read that as a refusal
+   */
+  public record Claim(Generation generation, int attempt, String token, String lane) {
+    @Override
+    public String toString() {
+      return generation.id() + " (attempt " + attempt + ")";
+    }
+  }
 
   public Submitter(ServiceContext ctx, SubmitBackoff backoff, Duration sendLease) {
     this.ctx = ctx;
@@ -60,105 +85,107 @@ public final class Submitter {
     this.webhookBaseUrl = ctx.config().publicWebhookBaseUrl();
   }
 
-  /**
-   * One pass: returns abandoned claims, settles abandoned sends, then submits the due generations it can get a
-   * permit for, {@code concurrency} at a time. A provider refused a permit once is not asked again in this pass.
-   */
-  public Future<Integer> sweep(int batchSize, int concurrency) {
-    String[] providers = enabledProviders();
+  /** Claims up to {@code batchSize} due generations of the enabled providers not refused lately. */
+  @Override
+  public Future<List<Claim>> claim(int batchSize, Duration lease) {
+    String[] providers = claimableProviders();
     if (providers.length == 0) {
-      return Future.succeededFuture(0);
+      return Future.succeededFuture(List.of());
     }
-    return ctx.store().returnAbandonedSubmitClaims(providers, batchSize)
-        .compose(v -> settleAbandoned(providers, batchSize))
-        .compose(v -> ctx.pool().preparedQuery(SubmissionSql.DUE_FOR_SUBMISSION).execute(Tuple.of(providers, batchSize)))
-        .compose(rows -> {
-          Iterator<Row> due = rows.iterator();
-          Set<String> refused = new HashSet<>();
-          AtomicInteger sent = new AtomicInteger();
-          List<Future<Void>> lanes = new ArrayList<>();
-          for (int i = 0; i < Math.min(concurrency, rows.size()); i++) {
-            lanes.add(lane(due, refused, sent));
-          }
-          return Future.join(lanes).map(v -> sent.get());
-        });
-  }
-
-  private Future<Void> lane(Iterator<Row> due, Set<String> refused, AtomicInteger sent) {
-    if (!due.hasNext()) {
-      return Future.succeededFuture();
+    String[] tokens = new String[batchSize];
+    List<byte[]> hashes = new ArrayList<>(batchSize);
+    for (int i = 0; i < batchSize; i++) {
+      tokens[i] = WebhookTokens.newToken();
+      hashes.add(WebhookTokens.hash(tokens[i]));
     }
-    return submit(due.next().getString("id"), refused).compose(wasSent -> {
-      if (wasSent) {
-        sent.incrementAndGet();
+    return ctx.store().claimForSending(providers, hashes, lease).map(claimed -> {
+      Map<String, Integer> perProvider = new HashMap<>();
+      List<Claim> claims = new ArrayList<>(claimed.size());
+      for (SubmitClaim c : claimed) {
+        String provider = c.generation().provider();
+        int n = perProvider.merge(provider, 1, Integer::sum);
+        int lanes = Math.max(1, ctx.settings(provider).maxInFlight());
+        claims.add(new Claim(c.generation(), c.attempt(), tokens[c.token()], provider + "#" + (n % lanes)));
       }
-      return lane(due, refused, sent);
+      return claims;
     });
   }
 
-  /** {@link #submit(String, Set)} on its own, as when the API wakes the submitter for a new generation. */
-  public Future<Boolean> submit(String id) {
-    return submit(id, new HashSet<>());
+  @Override
+  public Object laneKey(Claim claim) {
+    return claim.lane();
+  }
+
+  /** Due generations of the enabled providers, for the backlog metric. */
+  @Override
+  public Future<Long> countDue() {
+    return ctx.pool().preparedQuery(SubmissionSql.COUNT_DUE).execute(Tuple.of((Object) enabledProviders()))
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   /**
-   * Submits one generation if it is due and a permit is free; true when a request was sent. Never fails: problems
-   * are logged and the generation stays due for the next sweep. The claim comes before the permit, so that
-   * instances racing for the same row do not spend the fleet-wide request budget on rows they then lose.
-   *
-   * @param refused providers that were refused a permit earlier in the same pass: not asked again, and then nothing
-   *     is written for the generation, which stays due
+   * Sends one claimed generation if a permit is free. A failure (most likely the gate's database call) gives a claim
+   * not yet sent back to pending; the loop counts and logs it.
    */
-  Future<Boolean> submit(String id, Set<String> refused) {
-    return ctx.store().find(id).compose(found -> {
-      if (found.isEmpty() || found.get().status() != GenerationStatus.QUEUED) {
-        return Future.succeededFuture(false);
-      }
-      Generation generation = found.get();
-      ProviderSettings settings = ctx.settings(generation.provider());
-      if (!settings.enabled() || refused.contains(generation.provider())) {
-        return Future.succeededFuture(false);
-      }
-      return claimAndSend(generation, settings, refused);
-    }).recover(err -> {
-      LOG.warn("Submitting {} failed; it stays queued for the next sweep", id, err);
-      return Future.succeededFuture(false);
-    });
-  }
-
-  private Future<Boolean> claimAndSend(Generation generation, ProviderSettings settings, Set<String> refused) {
+  @Override
+  public Future<?> process(Claim claim, Round round) {
+    Generation generation = claim.generation();
     String id = generation.id();
-    String token = WebhookTokens.newToken();
-    return ctx.store().claimForSending(id, WebhookTokens.hash(token), sendLease).compose(claimed -> {
-      if (claimed.isEmpty()) {
-        return Future.succeededFuture(false); // another instance took it, or it is not due
-      }
-      int attempt = claimed.get();
-      ProviderAdapter adapter = ctx.adapter(generation.provider());
-      String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + token;
-      return ctx.gate().withPermit(generation.provider(),
-          () -> ctx.store().markSending(id, sendLease)
-              .compose(marked -> !marked
-                  ? Future.succeededFuture(false) // the claim ran out meanwhile and went back to pending
-                  : ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-                      .compose(result -> settle(generation, settings, attempt, result))
-                      .map(true)),
-          () -> {
-            refused.add(generation.provider());
-            return releaseClaim(id);
-          })
-          .recover(err -> {
-            // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
-            // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
-            // claim's lease brings it back
-            LOG.warn("Submitting {} failed: {}; a claim not yet sent goes back to pending", id, err.toString());
-            return releaseClaim(id);
-          });
-    });
+    ProviderSettings settings = ctx.settings(generation.provider());
+    if (!settings.enabled() || round.wasRefused(generation.provider())) {
+      return releaseClaim(id); // refused a moment ago in this round: not asked again
+    }
+    ProviderAdapter adapter = ctx.adapter(generation.provider());
+    String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + claim.token();
+    return ctx.gate().withPermit(generation.provider(),
+        () -> ctx.store().markSending(id, sendLease)
+            .compose(marked -> !marked
+                ? Future.succeededFuture(false) // the claim ran out meanwhile and went back to pending
+                : ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+                    .compose(result -> settle(generation, settings, claim.attempt(), result))
+                    .map(true)),
+        () -> {
+          round.refused(generation.provider());
+          refusedUntil.put(generation.provider(), System.nanoTime() + BUDGET_RETRY.toNanos());
+          return releaseClaim(id);
+        })
+        .recover(err -> {
+          // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
+          // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
+          // claim's lease brings it back
+          return releaseClaim(id).transform(released -> Future.failedFuture(err));
+        });
   }
 
   private Future<Boolean> releaseClaim(String id) {
     return ctx.store().releaseSubmitClaim(id, BUDGET_RETRY).map(false);
+  }
+
+  /**
+   * The second loop's work: claims whose holder stopped before sending go back to pending (then {@code onReturned}
+   * runs, to wake the sending loop), and sends whose holder stopped before the answer are settled as ambiguous.
+   * Claimed in one statement per round, for the enabled providers.
+   */
+  public Work<AbandonedSubmission> abandoned(Runnable onReturned) {
+    return new Work<>() {
+      @Override
+      public Future<List<AbandonedSubmission>> claim(int batchSize, Duration lease) {
+        String[] providers = enabledProviders();
+        return providers.length == 0
+            ? Future.succeededFuture(List.of())
+            : ctx.store().claimAbandonedSubmissions(providers, batchSize, lease);
+      }
+
+      @Override
+      public Future<?> process(AbandonedSubmission abandoned, Round round) {
+        if (!abandoned.sent()) {
+          onReturned.run(); // pending again: the claim statement did the work
+          return Future.succeededFuture();
+        }
+        return markAmbiguous(abandoned.id(), ctx.settings(abandoned.provider()),
+            "the instance sending it stopped before the provider answered", 0);
+      }
+    };
   }
 
   private Future<Void> settle(Generation generation, ProviderSettings settings, int attempt, SubmitResult result) {
@@ -206,22 +233,6 @@ public final class Submitter {
         .mapEmpty();
   }
 
-  private Future<Void> settleAbandoned(String[] providers, int batchSize) {
-    return ctx.pool().preparedQuery(SubmissionSql.ABANDONED_SENDS).execute(Tuple.of(providers, batchSize))
-        .compose(rows -> {
-          List<Future<Void>> settled = new ArrayList<>();
-          for (Row row : rows) {
-            String id = row.getString("id");
-            settled.add(ctx.store().takeAbandonedSend(id, sendLease)
-                .compose(taken -> !taken
-                    ? Future.<Void>succeededFuture()
-                    : ctx.store().find(id).compose(g -> markAmbiguous(id, ctx.settings(g.orElseThrow().provider()),
-                        "the instance sending it stopped before the provider answered", 0))));
-          }
-          return Future.join(settled).mapEmpty();
-        });
-  }
-
   private static Change failed(GenerationError error) {
     return new Change(Source.SUBMIT, GenerationStatus.FAILED, null, null, null, error, null, null, null);
   }
@@ -232,6 +243,12 @@ public final class Submitter {
 
   private String[] enabledProviders() {
     return ctx.providerSettings().values().stream().filter(ProviderSettings::enabled).map(ProviderSettings::id).toArray(String[]::new);
+  }
+
+  private String[] claimableProviders() {
+    long now = System.nanoTime();
+    refusedUntil.values().removeIf(until -> now - until >= 0);
+    return Arrays.stream(enabledProviders()).filter(p -> !refusedUntil.containsKey(p)).toArray(String[]::new);
   }
 
   static GenerationRequest requestOf(Generation g) {

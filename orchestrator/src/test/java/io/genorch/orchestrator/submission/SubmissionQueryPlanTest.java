@@ -1,5 +1,6 @@
 package io.genorch.orchestrator.submission;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,13 +14,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sweep's queries on a table whose queued backlog belongs to a provider this instance does not call: they go
- * through their partial indexes and read none of that backlog.
+ * The submission loops' claims on a table whose queued backlog belongs to a provider this instance does not call:
+ * they go through their partial indexes and read none of that backlog.
  */
 class SubmissionQueryPlanTest {
 
@@ -49,23 +52,19 @@ class SubmissionQueryPlanTest {
   }
 
   @Test
-  void dueSubmissionsAreReadThroughTheirIndexPerEnabledProvider() throws SQLException {
-    JsonObject plan = explain("PREPARE due (text[], int) AS " + SubmissionSql.DUE_FOR_SUBMISSION,
-        "EXECUTE due (" + ENABLED + ", 50)");
+  void theClaimReadsDueSubmissionsThroughTheirIndexPerEnabledProvider() throws SQLException {
+    JsonObject plan = explain("PREPARE claim (text[], bytea[], int, float8) AS " + Sql.CLAIM_FOR_SENDING,
+        "EXECUTE claim (" + ENABLED + ", ARRAY["
+            + IntStream.rangeClosed(1, 50).mapToObj(i -> "sha256('" + i + "')").collect(Collectors.joining(", "))
+            + "], 50, 60)");
     assertReadsOnlyWhatItReturns(plan, "generations_submit_pending_idx");
+    assertEquals(30, plan.getLong("Actual Rows"), "the 30 due of the enabled providers are claimed:\n" + plan.encodePrettily());
   }
 
   @Test
-  void abandonedSendsAreReadThroughTheirIndex() throws SQLException {
-    JsonObject plan = explain("PREPARE abandoned (text[], int) AS " + SubmissionSql.ABANDONED_SENDS,
-        "EXECUTE abandoned (" + ENABLED + ", 50)");
-    assertReadsOnlyWhatItReturns(plan, "generations_submit_taken_idx");
-  }
-
-  @Test
-  void abandonedClaimsAreReadThroughTheirIndex() throws SQLException {
-    JsonObject plan = explain("PREPARE claims (text[], int) AS " + Sql.RETURN_ABANDONED_SUBMIT_CLAIMS,
-        "EXECUTE claims (" + ENABLED + ", 50)");
+  void abandonedClaimsAndSendsAreReadThroughTheirIndex() throws SQLException {
+    JsonObject plan = explain("PREPARE abandoned (text[], int, float8) AS " + Sql.CLAIM_ABANDONED_SUBMISSIONS,
+        "EXECUTE abandoned (" + ENABLED + ", 50, 60)");
     assertReadsOnlyWhatItReturns(plan, "generations_submit_taken_idx");
   }
 
