@@ -11,8 +11,9 @@ import java.time.Duration;
  * @param batchSize generations claimed per round trip (ORCH_POLL_BATCH_SIZE); a full batch is followed by another
  *     claim at once, so a backlog drains without waiting for the next tick
  * @param lease how long a claim keeps other instances away (ORCH_POLL_LEASE_MS, by default the provider call lease,
- *     {@link OrchConfig#providerCallLease()}); it must comfortably exceed the time to work through one batch, since
- *     a check whose lease ran out before its turn is skipped
+ *     {@link OrchConfig#providerCallLease()}); it must exceed the provider timeout, since a status call starts only
+ *     while the claim outlasts the call (a generation with less lease left is handed back and claimed afresh), and
+ *     should comfortably exceed the time to work through one batch
  * @param concurrency status calls in flight per instance (ORCH_POLL_CONCURRENCY); keep it at or under the
  *     providers' ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT, which submission shares
  * @param backoff the wait between checks of one generation (ORCH_POLL_BACKOFF_MS doubling to ORCH_POLL_BACKOFF_CAP_MS)
@@ -22,11 +23,20 @@ import java.time.Duration;
 public record PollerOptions(
     Duration interval, int batchSize, Duration lease, int concurrency, PollBackoff backoff, Duration gateRetry) {
 
+  /**
+   * @throws IllegalArgumentException when the lease does not exceed the provider timeout: no status call could then
+   *     start within a claim (a call must not outlive the claim it was started under)
+   */
   public static PollerOptions from(OrchConfig config) {
+    Duration lease = config.get(Settings.POLL_LEASE);
+    if (lease.compareTo(config.providerTimeout()) <= 0) {
+      throw new IllegalArgumentException("ORCH_POLL_LEASE_MS (" + lease.toMillis() + ") must exceed ORCH_PROVIDER_TIMEOUT_MS ("
+          + config.providerTimeout().toMillis() + "): a status call is started only while its claim outlasts it");
+    }
     return new PollerOptions(
         config.get(Settings.POLL_INTERVAL),
         config.get(Settings.POLL_BATCH_SIZE),
-        config.get(Settings.POLL_LEASE),
+        lease,
         config.get(Settings.POLL_CONCURRENCY),
         new PollBackoff(config.get(Settings.POLL_BACKOFF), config.get(Settings.POLL_BACKOFF_CAP)),
         config.get(Settings.POLL_GATE_RETRY));

@@ -39,7 +39,7 @@ public final class PollerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    reconciler = new Reconciler(ctx, options);
+    reconciler = new Reconciler(ctx, options, context);
     loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.concurrency(),
         options.lease(), options.interval()), reconciler);
     ctx.metrics().workLoop(loop);

@@ -4,24 +4,34 @@ import io.genorch.common.ServiceContext;
 import io.genorch.common.config.ProviderSettings;
 import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationStatus;
+import io.genorch.common.persistence.GenerationStore.Applied;
+import io.genorch.common.persistence.GenerationStore.ChangeOf;
 import io.genorch.common.persistence.GenerationStore.ClaimedCheck;
+import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
 import io.genorch.common.provider.StatusResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
+import io.genorch.common.work.Coalescer;
 import io.genorch.common.work.LeasedWorkLoop;
 import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.work.LeasedWorkLoop.Work;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,22 +48,82 @@ import org.slf4j.LoggerFactory;
  *       ends a generation whose provider keeps failing to answer.</li>
  * </ul>
  * It is the poller's {@link Work} on a {@link LeasedWorkLoop}, which owns claiming again, lanes, the lease and stop;
- * a provider refused a permit is remembered for the rest of the round ({@link Round}).
+ * a provider refused a permit is remembered for the rest of the round ({@link Round}). A status call is started only
+ * while the claim holds for longer than the provider timeout (otherwise the generation is handed back to be claimed
+ * afresh), so an answer never arrives after another instance may have claimed the generation. Permits and state
+ * changes that lanes ask for at the same moment share one statement or transaction ({@link Coalescer}).
  */
 final class Reconciler implements Work<ClaimedCheck> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
 
+  /**
+   * Permit requests and state changes gathered into batches ({@link Coalescer}): requests made while this many
+   * are under way wait for the next, which takes up to {@link #BATCH} of them in one statement or transaction.
+   */
+  static final int BATCH = 64;
+  static final int IN_FLIGHT = 2;
+
   private final ServiceContext ctx;
   private final PollerOptions options;
+  private final Duration callTimeout;
+  private final Coalescer<String, Optional<Permit>> permits;
+  private final Coalescer<ChangeOf, Applied> changes;
   private final AtomicLong statusChecks = new AtomicLong();
   /** Answers still awaited from providers: given up on stop, so that stopping waits for writes, not for providers. */
   private final Set<Promise<StatusResult>> awaited = ConcurrentHashMap.newKeySet();
   private volatile boolean stopped;
 
-  Reconciler(ServiceContext ctx, PollerOptions options) {
+  /** @param context where permit requests and changes are gathered into batches (the verticle's) */
+  Reconciler(ServiceContext ctx, PollerOptions options, Context context) {
     this.ctx = ctx;
     this.options = options;
+    this.callTimeout = ctx.config().providerTimeout();
+    this.permits = new Coalescer<>(context, BATCH, IN_FLIGHT, this::acquire, null);
+    this.changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
+  }
+
+  /**
+   * Permits for a batch of requests, one statement per provider in it: each provider's first requests get what
+   * its budgets grant now, the rest are refused.
+   */
+  private List<Future<Optional<Permit>>> acquire(List<String> providers) {
+    List<Promise<Optional<Permit>>> answers = new ArrayList<>(providers.size());
+    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
+    for (int i = 0; i < providers.size(); i++) {
+      answers.add(Promise.promise());
+      byProvider.computeIfAbsent(providers.get(i), p -> new ArrayList<>()).add(i);
+    }
+    byProvider.forEach((provider, asking) -> ctx.gate().tryAcquireMany(provider, asking.size()).onComplete(ar -> {
+      for (int k = 0; k < asking.size(); k++) {
+        Promise<Optional<Permit>> answer = answers.get(asking.get(k));
+        if (ar.failed()) {
+          answer.fail(ar.cause());
+        } else {
+          answer.complete(k < ar.result().size() ? Optional.of(ar.result().get(k)) : Optional.empty());
+        }
+      }
+    }));
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  /** Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none. */
+  private <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
+    return permits.submit(provider).compose(permit -> {
+      if (permit.isEmpty()) {
+        return refused.get();
+      }
+      Future<T> call;
+      try {
+        call = granted.get();
+      } catch (RuntimeException e) {
+        call = Future.failedFuture(e);
+      }
+      return call.eventually(() -> {
+        permit.get().release();
+        return Future.succeededFuture();
+      });
+    });
   }
 
   /**
@@ -89,6 +159,11 @@ final class Reconciler implements Work<ClaimedCheck> {
     Instant deadline = deadlineOf(c, settings);
     ProviderAdapter adapter = ctx.providers().find(c.provider()).orElse(null);
     boolean askable = c.providerTaskId() != null && adapter != null && settings != null && settings.enabled();
+    if (askable && round.leaseLeft().compareTo(callTimeout) < 0) {
+      // the answer could come after the claim ran out, when another instance may be asking too: due again now, to
+      // be claimed afresh
+      return handBack(c, now);
+    }
     if (deadline != null && !deadline.isAfter(now)) {
       return askable ? lastLookThenTimeOut(c, adapter, settings, deadline) : timeOut(c, deadline);
     }
@@ -105,7 +180,7 @@ final class Reconciler implements Work<ClaimedCheck> {
       // the gate said no to this provider a moment ago in this batch: no need to ask it again for every generation
       return handBack(c, notAfter(now.plus(options.gateRetry()), deadline));
     }
-    return ctx.gate().withPermit(c.provider(),
+    return withPermit(c.provider(),
         () -> check(c, adapter, settings, deadline),
         () -> {
           round.refused(c.provider());
@@ -154,7 +229,7 @@ final class Reconciler implements Work<ClaimedCheck> {
     if (stopped) {
       return Future.succeededFuture();
     }
-    return ctx.gate().withPermit(c.provider(), () -> lastLook(c, adapter, settings, deadline), () -> timeOut(c, deadline));
+    return withPermit(c.provider(), () -> lastLook(c, adapter, settings, deadline), () -> timeOut(c, deadline));
   }
 
   private Future<Void> lastLook(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
@@ -213,12 +288,13 @@ final class Reconciler implements Work<ClaimedCheck> {
   }
 
   /**
-   * A poll's answer is about the attempt whose task was asked about: should the generation have moved on to another
-   * attempt meanwhile (a callback re-ran it), the state machine only records it.
+   * Through the store in a transaction shared with the other changes ready at the same moment. A poll's answer is
+   * about the attempt whose task was asked about: should the generation have moved on to another attempt meanwhile
+   * (a callback re-ran it), the state machine only records it.
    */
   private Future<Void> apply(ClaimedCheck c, Change change) {
     Change about = change.source() == Source.POLL && c.attempt() > 0 ? change.withAttempt(c.attempt()) : change;
-    return ctx.store().apply(c.id(), about).map(applied -> {
+    return changes.submit(new ChangeOf(c.id(), about)).map(applied -> {
       if (applied.event() != null && applied.after().status().isTerminal()) {
         LOG.debug("{} is {} ({})", c.id(), applied.after().status(), change.source());
       }

@@ -48,11 +48,15 @@ class PollerBackoffTest {
     assertEquals(100, defaults.batchSize());
     assertEquals(Duration.ofSeconds(60), defaults.lease());
     PollerOptions set = PollerOptions.from(OrchConfig.of(Map.of("ORCH_POLL_INTERVAL_MS", "250", "ORCH_POLL_BATCH_SIZE", "7",
-        "ORCH_POLL_LEASE_MS", "5000", "ORCH_POLL_BACKOFF_MS", "100", "ORCH_POLL_BACKOFF_CAP_MS", "400")));
+        "ORCH_POLL_LEASE_MS", "5000", "ORCH_POLL_BACKOFF_MS", "100", "ORCH_POLL_BACKOFF_CAP_MS", "400",
+        "ORCH_PROVIDER_TIMEOUT_MS", "4000")));
     assertEquals(Duration.ofMillis(250), set.interval());
     assertEquals(7, set.batchSize());
     assertEquals(Duration.ofSeconds(5), set.lease());
     assertEquals(Duration.ofMillis(400), set.backoff().delayAfter(4));
     assertThrows(IllegalArgumentException.class, () -> new PollBackoff(Duration.ofSeconds(10), Duration.ofSeconds(5)));
+    // no status call could start within such a claim
+    assertThrows(IllegalArgumentException.class, () -> PollerOptions.from(OrchConfig.of(Map.of(
+        "ORCH_POLL_LEASE_MS", "5000", "ORCH_PROVIDER_TIMEOUT_MS", "5000"))));
   }
 }

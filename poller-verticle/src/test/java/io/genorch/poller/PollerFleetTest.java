@@ -91,7 +91,8 @@ class PollerFleetTest {
     for (String p : PROVIDERS) {
       viaHole.put("ORCH_PROVIDER_" + ProviderSettings.envId(p) + "_BASE_URL", "http://127.0.0.1:" + hole.actualPort() + "/" + p);
     }
-    viaHole.put("ORCH_PROVIDER_TIMEOUT_MS", "60000");
+    // a check starts only while the claim outlasts the provider timeout, and A is stopped long before its checks time out
+    viaHole.put("ORCH_PROVIDER_TIMEOUT_MS", "2000");
     viaHole.put("ORCH_POLL_LEASE_MS", String.valueOf(lease.toMillis()));
     Instance a = h.startInstance(viaHole);
     try {
@@ -104,7 +105,7 @@ class PollerFleetTest {
     Instant leaseEnd = Instant.ofEpochMilli(h.scalar(
         "SELECT (extract(epoch FROM min(next_check_at)) * 1000)::bigint FROM generations WHERE id LIKE 'gen_lease_%'"));
 
-    Instance b = h.startInstance(Map.of("ORCH_POLL_LEASE_MS", String.valueOf(lease.toMillis())));
+    Instance b = h.startInstance(Map.of("ORCH_POLL_LEASE_MS", String.valueOf(lease.toMillis()), "ORCH_PROVIDER_TIMEOUT_MS", "2000"));
     try {
       // until A's lease runs out, B leaves them alone
       Await.until("A's lease to run out, B checking nothing meanwhile", Duration.ofSeconds(60), () -> {
@@ -120,6 +121,39 @@ class PollerFleetTest {
       assertEquals(40, ids.size());
     } finally {
       b.close();
+      Await.result(holeVertx.close());
+    }
+  }
+
+  @Test
+  void aCheckWhoseCallCouldOutliveTheClaimIsNotStartedButHandedBack() {
+    // one check at a time through a provider that never answers: the first call takes the whole 2 s timeout, after
+    // which the 3 s claim has about 1 s left, too little for another call, so the other nine are handed back unasked
+    String provider = "vidgo";
+    List<String> taskIds = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      taskIds.add("outlive-task-" + i);
+    }
+    h.insertOverdue("outlive", Map.of(provider, taskIds));
+    Vertx holeVertx = Vertx.vertx();
+    AtomicInteger swallowed = new AtomicInteger();
+    HttpServer hole = Await.result(holeVertx.createHttpServer().requestHandler(req -> swallowed.incrementAndGet()).listen(0, "127.0.0.1"));
+    Instance poller = h.startInstance(Map.of(
+        "ORCH_PROVIDER_" + ProviderSettings.envId(provider) + "_BASE_URL", "http://127.0.0.1:" + hole.actualPort() + "/" + provider,
+        "ORCH_PROVIDER_TIMEOUT_MS", "2000",
+        "ORCH_POLL_LEASE_MS", "3000",
+        "ORCH_POLL_CONCURRENCY", "1",
+        "ORCH_POLL_BATCH_SIZE", "20",
+        "ORCH_POLL_INTERVAL_MS", "600000"));
+    try {
+      Await.until("nine handed back unasked, due again and not counted as checks", Duration.ofSeconds(20), () -> h.scalar(
+          "SELECT count(*) FROM generations WHERE id LIKE 'gen_outlive_%' AND poll_attempts = 0 AND next_check_at <= now()"),
+          n -> n == 9);
+      Await.until("the one asked recorded as unanswered", () -> h.scalar("SELECT count(*) FROM generation_events"
+          + " WHERE generation_id LIKE 'gen_outlive_%' AND type = 'polled'"), n -> n == 1);
+      assertEquals(1, swallowed.get(), "only the call that fit in the claim was made");
+    } finally {
+      poller.close();
       Await.result(holeVertx.close());
     }
   }

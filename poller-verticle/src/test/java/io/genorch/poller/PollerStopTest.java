@@ -39,6 +39,7 @@ class PollerStopTest {
             "http://127.0.0.1:" + hole.actualPort() + "/" + p);
       }
       viaHole.put("ORCH_PROVIDER_TIMEOUT_MS", "120000");
+      viaHole.put("ORCH_POLL_LEASE_MS", "180000"); // a check starts only while its claim outlasts the provider timeout
       Instance a = h.startInstance(viaHole);
       try {
         Await.until("checks hanging at the provider", () -> swallowed.get(), n -> n > 0);

@@ -7,13 +7,13 @@ import io.genorch.common.net.SourceAllowlist;
 import io.genorch.common.provider.InvalidPayloadException;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.HashMap;
 import java.util.List;
@@ -28,13 +28,20 @@ import org.slf4j.LoggerFactory;
  * address allowed (403) → body at most 1 MiB (413, by the body handler) → a JSON object (400) → token bound to a
  * generation of this provider (404) → the provider's webhook shape (400) → no other task than the one bound (409)
  * → stored → 200. Nothing slow happens before the answer: no provider call, no state machine; one database round
- * trip stores the delivery, and {@code onStored} hands it to processing. Any fault of ours is 503, never a 4xx.
+ * trip stores the delivery (shared with the deliveries arriving meanwhile, {@link IngestBatcher}), and
+ * {@code onStored} hands it to processing. Any fault of ours is 503, never a 4xx.
  */
 final class WebhookIngest {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookIngest.class);
 
   static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * Deliveries stored in one statement at most, and such statements under way at once ({@link IngestBatcher}):
+   * enough in flight that one slow commit does not stall the port, few enough that concurrent requests share them.
+   */
+  static final int INGEST_BATCH = 128;
+  static final int INGESTS_IN_FLIGHT = 4;
   /** Our tokens are 43 characters; anything much longer is not one of them and is not worth hashing. */
   static final int MAX_TOKEN_LENGTH = 256;
   private static final int MAX_HEADER_VALUE = 1024;
@@ -51,12 +58,14 @@ final class WebhookIngest {
   private final Map<String, SourceAllowlist> allowlists;
   private final Runnable onStored;
   private final boolean trustForwarded;
+  private final IngestBatcher ingests;
 
   /**
    * @param onStored called after each delivery was stored and acknowledged
    */
-  WebhookIngest(ServiceContext ctx, Runnable onStored, boolean trustForwarded) {
+  WebhookIngest(ServiceContext ctx, Context context, Runnable onStored, boolean trustForwarded) {
     this.trustForwarded = trustForwarded;
+    this.ingests = new IngestBatcher(context, ctx.pool(), INGEST_BATCH, INGESTS_IN_FLIGHT);
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.onStored = onStored;
@@ -111,38 +120,33 @@ final class WebhookIngest {
       return;
     }
     String taskId = outcome.providerTaskId();
-    Tuple params = Tuple.tuple()
-        .addValue(tokenHash)
-        .addString(adapter.id())
-        .addString(taskId)
-        .addString(rc.get(SOURCE))
-        .addValue(keptHeaders(rc.request().headers(), token))
-        .addValue(payload.stored())
-        .addValue(Buffer.buffer(WebhookTokens.sha256(payload.stored().getBytes())));
-    pool.preparedQuery(WebhookSql.INGEST).execute(params).onComplete(ar -> {
+    IngestBatcher.Ingest ingest = new IngestBatcher.Ingest(tokenHash, adapter.id(), taskId, rc.get(SOURCE),
+        keptHeaders(rc.request().headers(), token), payload.stored(),
+        Buffer.buffer(WebhookTokens.sha256(payload.stored().getBytes())));
+    ingests.store(ingest).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Webhook for {} not stored, answered 503 so that the provider retries: {}", adapter.id(), ar.cause().toString());
         rc.fail(WebhookRefusal.unavailable());
         return;
       }
-      if (ar.result().size() == 0) {
+      if (ar.result().isEmpty()) {
         rc.fail(WebhookRefusal.notFound("unknown webhook token"));
         return;
       }
-      Row row = ar.result().iterator().next();
-      if (!adapter.id().equals(row.getString("provider"))) {
-        LOG.warn("Webhook on the {} route carried the token of a {} generation {}", adapter.id(), row.getString("provider"), row.getString("id"));
+      IngestBatcher.Stored row = ar.result().get();
+      if (!adapter.id().equals(row.provider())) {
+        LOG.warn("Webhook on the {} route carried the token of a {} generation {}", adapter.id(), row.provider(), row.generationId());
         rc.fail(WebhookRefusal.notFound("unknown webhook token"));
         return;
       }
-      Long deliveryId = row.getLong("delivery_id");
+      Long deliveryId = row.deliveryId();
       if (deliveryId == null) {
         LOG.warn("Webhook for generation {} names task {}, which is not the task bound to it ({}) or belongs to another"
-            + " generation", row.getString("id"), taskId, row.getString("provider_task_id"));
+            + " generation", row.generationId(), taskId, row.providerTaskId());
         rc.fail(WebhookRefusal.taskMismatch("the payload names another task than the one this URL was issued for"));
         return;
       }
-      LOG.debug("Webhook delivery {} for generation {} stored ({} {})", deliveryId, row.getString("id"), adapter.id(), outcome.rawStatus());
+      LOG.debug("Webhook delivery {} for generation {} stored ({} {})", deliveryId, row.generationId(), adapter.id(), outcome.rawStatus());
       rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(RECEIVED);
       ctx.metrics().webhookRequest(adapter.id(), "stored");
       onStored.run();

@@ -6,25 +6,33 @@ final class WebhookSql {
   private WebhookSql() {}
 
   /**
-   * The whole request path in one round trip: finds the generation bound to the token hash ($1), by any of its
-   * submit attempts, and stores the delivery only when it belongs to the provider of the URL ($2: the provider that
-   * attempt was sent to, which after a failover is not the generation's) and does not name
-   * a task bound to another generation ($3, the payload's task id). Through the URL of the latest attempt the task
-   * must also be the one bound, if any; an earlier attempt's URL may report that attempt's own job (an attempt that
-   * failed may still have created one). No row: unknown token (404). A row without {@code delivery_id}: wrong
-   * provider (404) or another task (409); the caller tells which from the columns. The delivery is due at once.
+   * The whole request path in one round trip, for one delivery or for several that arrived together (one statement,
+   * one commit: {@link IngestBatcher}). Row {@code n} of the arrays: $1 token hash, $2 provider of the URL, $3 task
+   * id of the payload, $4 source address, $5 kept headers (JSON text), $6 body, $7 its SHA-256. Finds the generation
+   * bound to the token hash, by any of its submit attempts, and stores the delivery only when it belongs to the
+   * provider of the URL (the provider that attempt was sent to, which after a failover is not the generation's) and
+   * does not name a task bound to another generation. Through the URL of the latest attempt
+   * the task must also be the one bound, if any; an earlier attempt's URL may report that attempt's own job (an
+   * attempt that failed may still have created one). No row for {@code n}: unknown token (404). A row without
+   * {@code delivery_id}: wrong provider (404) or another task (409); the caller tells which from the columns. The
+   * delivery is due at once. Ids are drawn in input order, so a redelivery that arrived in the same batch gets the
+   * later id and is processed after its first copy.
    */
   static final String INGEST =
-      "WITH g AS (SELECT g.id, coalesce(t.provider, g.provider) AS provider, g.provider_task_id, t.attempt, t.attempt < g.submit_attempts AS earlier"
-          + " FROM webhook_tokens t JOIN generations g ON g.id = t.generation_id WHERE t.token_hash = $1),"
-          + " d AS (INSERT INTO webhook_deliveries"
-          + " (provider, generation_id, token_attempt, source_address, headers, body, body_sha256, next_attempt_at)"
-          + " SELECT $2, g.id, g.attempt, $4, $5, $6, $7, now() FROM g"
-          + " WHERE g.provider = $2 AND ($3::text IS NULL OR g.provider_task_id = $3::text"
-          + " OR ((g.provider_task_id IS NULL OR g.earlier) AND NOT EXISTS (SELECT 1 FROM generations o"
-          + " WHERE o.provider = $2 AND o.provider_task_id = $3::text AND o.id <> g.id)))"
-          + " RETURNING id)"
-          + " SELECT g.id, g.provider, g.provider_task_id, (SELECT id FROM d) AS delivery_id FROM g";
+      "WITH r AS (SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])"
+          + " WITH ORDINALITY AS r(token_hash, provider, task_id, source, headers, body, sha, n)),"
+          + " g AS (SELECT r.n, g.id, g.provider, g.provider_task_id, t.attempt,"
+          + " g.provider = r.provider AND (r.task_id IS NULL OR g.provider_task_id = r.task_id"
+          + " OR ((g.provider_task_id IS NULL OR t.attempt < g.submit_attempts) AND NOT EXISTS (SELECT 1 FROM generations o"
+          + " WHERE o.provider = r.provider AND o.provider_task_id = r.task_id AND o.id <> g.id))) AS ok"
+          + " FROM r JOIN webhook_tokens t ON t.token_hash = r.token_hash JOIN generations g ON g.id = t.generation_id),"
+          + " k AS (SELECT s.n, nextval(pg_get_serial_sequence('webhook_deliveries', 'id')) AS delivery_id"
+          + " FROM (SELECT n FROM g WHERE ok ORDER BY n OFFSET 0) s),"
+          + " d AS (INSERT INTO webhook_deliveries (id, provider, generation_id, token_attempt, source_address, headers,"
+          + " body, body_sha256, next_attempt_at)"
+          + " SELECT k.delivery_id, r.provider, g.id, g.attempt, r.source, r.headers::jsonb, r.body, r.sha, now()"
+          + " FROM k JOIN g ON g.n = k.n JOIN r ON r.n = k.n ORDER BY k.delivery_id)"
+          + " SELECT g.n, g.id, g.provider, g.provider_task_id, k.delivery_id FROM g LEFT JOIN k ON k.n = g.n";
 
   /** The provider a token hash is bound to (answers 404 vs 400 for a body the adapter refuses). */
   static final String PROVIDER_OF_TOKEN =

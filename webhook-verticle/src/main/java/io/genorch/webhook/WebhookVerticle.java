@@ -45,7 +45,7 @@ public final class WebhookVerticle extends VerticleBase {
   public Future<?> start() {
     deliveries = new LeasedWorkLoop<>(vertx, DeliveryWorker.loopOptions(options),
         new DeliveryWorker(ctx.pool(), new DeliveryProcessor(ctx, options, context)));
-    WebhookIngest ingest = new WebhookIngest(ctx, options.processDeliveries() ? deliveries::wake : () -> { }, options.trustForwarded());
+    WebhookIngest ingest = new WebhookIngest(ctx, context, options.processDeliveries() ? deliveries::wake : () -> { }, options.trustForwarded());
 
     Router router = Router.router(vertx);
     // 503, not a 4xx: a provider whose delivery was cut short must retry it (apimart stops at the first 4xx)

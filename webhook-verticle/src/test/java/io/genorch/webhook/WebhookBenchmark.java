@@ -35,7 +35,11 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL: {@value #GENERATIONS} generations each get their terminal callback twice (a first delivery and a
  * redelivery), {@value #CONCURRENCY} requests in flight, after {@value #WARMUP} warm-up deliveries and
  * {@value #SOLO} deliveries sent one at a time (the latency when nothing queues). The
- * verticle processes while it acknowledges, as in production. Bounded in count and in time
+ * verticle processes while it acknowledges, as in production. Two more phases: applying alone ({@value #BACKLOG}
+ * terminal deliveries stored by an ingest-only verticle, then a processing verticle started and timed until the
+ * backlog is drained), and acknowledgements at a fixed offered rate of {@value #FIXED_RATE}/s (open loop: each
+ * delivery is sent at its scheduled time whether or not earlier ones were answered, and its latency counts from
+ * that time). Bounded in count and in time
  * ({@link #TIME_LIMIT}). Not part of the test suite (tag "benchmark"); run it with {@code bench/run.sh webhook}.
  * The report goes to {@code target/benchmarks/webhook.txt}.
  */
@@ -46,6 +50,11 @@ class WebhookBenchmark {
   static final int WARMUP = 1_000;
   static final int CONCURRENCY = 64;
   static final int SOLO = 1_000;
+  /** Generations whose one terminal delivery is stored while nothing applies, then applied as a backlog. */
+  static final int BACKLOG = 10_000;
+  /** The offered rate of the fixed-rate phase, and how many generations (x 2 deliveries) it covers. */
+  static final int FIXED_RATE = 2_000;
+  static final int FIXED_RATE_GENERATIONS = 5_000;
   static final Duration TIME_LIMIT = Duration.ofSeconds(120);
 
   @Test
@@ -81,16 +90,47 @@ class WebhookBenchmark {
     waitProcessed(db, Instant.now().plus(TIME_LIMIT));
     long[] soloSorted = Arrays.stream(single).filter(l -> l >= 0).sorted().toArray();
 
+    // applying alone: the processing verticle goes, an ingest-only one stores the backlog, then a processing one
+    // (which from then on also takes the acknowledgements) drains it
+    arrange(db, "drain", BACKLOG);
+    arrange(db, "rate", FIXED_RATE_GENERATIONS);
+    result(server.undeploy(h.verticle.deploymentID()));
+    WebhookVerticle ingestOnly = new WebhookVerticle(h.ctx, 0, WebhookOptions.from(config).withProcessing(false));
+    String ingestOnlyId = result(server.deployVerticle(ingestOnly));
+    long fillStart = System.nanoTime();
+    long[] filled = drive(http, ingestOnly.actualPort(), "drain", BACKLOG, BACKLOG, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
+    long fillNanos = System.nanoTime() - fillStart;
+    long[] filledSorted = Arrays.stream(filled).filter(l -> l >= 0).sorted().toArray();
+    long stored = filledSorted.length;
+    WebhookVerticle processing = new WebhookVerticle(h.ctx, 0, WebhookOptions.from(config));
+    long drainStart = System.nanoTime();
+    result(server.deployVerticle(processing));
+    long drainNanos = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+    long drainedTransitions = db.count("SELECT count(*) FROM generations WHERE id LIKE 'gen_drain_%' AND status = 'succeeded'");
+    if (drainNanos >= 0) {
+      drainNanos = System.nanoTime() - drainStart;
+    }
+    result(server.undeploy(ingestOnlyId));
+    int port = processing.actualPort();
+
     int count = GENERATIONS * 2;
     // how long the oldest event of the latest sequencer pass waited from its transition to its seq, sampled
     List<Double> lifecycleLags = Collections.synchronizedList(new ArrayList<>());
     long lagSampler = server.setPeriodic(10, id -> lifecycleLags.add(h.ctx.store().sequencer().lagSeconds()));
     long started = System.nanoTime();
-    long[] latencies = drive(http, h.port(), "bench", GENERATIONS, count, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
+    long[] latencies = drive(http, port, "bench", GENERATIONS, count, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
     long ackedNanos = System.nanoTime() - started;
     long processedWait = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
     long allAppliedNanos = System.nanoTime() - started;
     server.cancelTimer(lagSampler);
+
+    // a fixed offered rate, as a provider fleet sends: the ack latency when the service keeps up
+    int rateCount = FIXED_RATE_GENERATIONS * 2;
+    long rateStart = System.nanoTime();
+    long[] rateLatencies = driveAtRate(client, http, port, "rate", FIXED_RATE_GENERATIONS, rateCount, FIXED_RATE);
+    long rateNanos = System.nanoTime() - rateStart;
+    long rateProcessedWait = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+    long[] rateSorted = Arrays.stream(rateLatencies).filter(l -> l >= 0).sorted().toArray();
     double[] lags;
     synchronized (lifecycleLags) {
       lags = lifecycleLags.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -115,6 +155,21 @@ class WebhookBenchmark {
         .rate("throughput", ackRate, "deliveries", String.format("acknowledged (%.2f s)", seconds(ackedNanos)))
         .line("ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
             ms(percentile(sorted, 50)), ms(percentile(sorted, 90)), ms(percentile(sorted, 99)), ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1])))
+        .line("applying alone", String.format("%d terminal deliveries stored by an ingest-only verticle (%d x 200), then"
+            + " one processing verticle started:", BACKLOG, stored))
+        .rate("acks alone", stored / seconds(fillNanos), "deliveries", String.format("acknowledged by the ingest-only"
+            + " verticle, %d in flight; latency p50 %.2f ms, p99 %.2f ms", CONCURRENCY, ms(percentile(filledSorted, 50)),
+            ms(percentile(filledSorted, 99))))
+        .rate("backlog applied", drainNanos < 0 ? 0 : drainedTransitions / seconds(drainNanos), "transitions",
+            drainNanos < 0 ? "NOT drained within the time limit" : String.format("(%d generations succeeded, backlog"
+                + " drained in %.2f s from the deploy)", drainedTransitions, seconds(drainNanos)))
+        .line("fixed rate", String.format("%d deliveries offered at %d/s (open loop, %.2f s; latency from each one's"
+            + " scheduled send): %d x 200", rateCount, FIXED_RATE, seconds(rateNanos), rateSorted.length))
+        .line("fixed-rate ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %s",
+            ms(percentile(rateSorted, 50)), ms(percentile(rateSorted, 90)), ms(percentile(rateSorted, 99)),
+            ms(rateSorted.length == 0 ? 0 : rateSorted[rateSorted.length - 1]),
+            rateProcessedWait < 0 ? "NOT all processed within the time limit"
+                : String.format("all processed %.2f s after the last ack", seconds(rateProcessedWait))))
         .line("unloaded", String.format("%d deliveries one at a time: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
             soloSorted.length, ms(percentile(soloSorted, 50)), ms(percentile(soloSorted, 99)),
             ms(soloSorted.length == 0 ? 0 : soloSorted[soloSorted.length - 1])))
@@ -131,6 +186,8 @@ class WebhookBenchmark {
     report.write();
     assertEquals(count, sorted.length, "every delivery was acknowledged with 200");
     assertEquals(GENERATIONS, succeeded);
+    assertEquals(BACKLOG, drainedTransitions, "the stored backlog was applied");
+    assertEquals(rateCount, rateSorted.length, "every fixed-rate delivery was acknowledged with 200");
   }
 
   /** Generations bound to tokens {@code <prefix>-<i>} and submitted as task {@code <prefix>-task-<i>}, in one statement. */
@@ -171,7 +228,7 @@ class WebhookBenchmark {
       lane(http, port, prefix, generations, count, until, latencies, next, failures, done);
       lanes.add(done.future());
     }
-    result(Future.all(lanes));
+    result(Future.all(lanes), TIME_LIMIT);
     if (failures.get() > 0) {
       System.out.println("non-200 answers or errors: " + failures.get());
     }
@@ -200,21 +257,75 @@ class WebhookBenchmark {
         });
   }
 
-  /** Nanoseconds until no delivery is left unprocessed, or -1 when {@code until} passed first. */
+  /**
+   * Sends delivery k at {@code start + k / rate} whatever became of the earlier ones (open loop); returns each one's
+   * latency in ns from its scheduled time (-1 for anything but a 200). A tick every millisecond sends what is due.
+   */
+  private static long[] driveAtRate(Vertx client, WebClient http, int port, String prefix, int generations, int count, int rate) {
+    long[] latencies = new long[count];
+    Arrays.fill(latencies, -1);
+    AtomicInteger answered = new AtomicInteger();
+    AtomicLong failures = new AtomicLong();
+    Promise<Void> done = Promise.promise();
+    long start = System.nanoTime();
+    int[] next = {0};
+    long[] timer = {-1};
+    timer[0] = client.setPeriodic(1, id -> {
+      long due = Math.min(count, (System.nanoTime() - start) * rate / 1_000_000_000L + 1);
+      while (next[0] < due) {
+        int k = next[0]++;
+        int i = k % generations;
+        long scheduled = start + k * 1_000_000_000L / rate;
+        http.post(port, "127.0.0.1", "/webhooks/runblob-sora/" + prefix + "-" + i)
+            .putHeader("Content-Type", "application/json")
+            .sendBuffer(body(prefix, i))
+            .onComplete(ar -> {
+              if (ar.succeeded() && ar.result().statusCode() == 200) {
+                latencies[k] = System.nanoTime() - scheduled;
+              } else {
+                failures.incrementAndGet();
+              }
+              if (answered.incrementAndGet() == count) {
+                done.tryComplete();
+              }
+            });
+      }
+      if (next[0] >= count) {
+        client.cancelTimer(timer[0]);
+      }
+    });
+    result(done.future(), TIME_LIMIT);
+    if (failures.get() > 0) {
+      System.out.println("fixed rate: non-200 answers or errors: " + failures.get());
+    }
+    return latencies;
+  }
+
+  /**
+   * Nanoseconds until no delivery is left unprocessed, or -1 when {@code until} passed first. One connection for
+   * the whole wait: a new one every 20 ms would cost the server a backend start each time, beside what is measured.
+   */
   private static long waitProcessed(TestDatabase db, Instant until) {
     long start = System.nanoTime();
-    while (db.count("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL") > 0) {
-      if (Instant.now().isAfter(until)) {
-        return -1;
-      }
-      try {
+    try (var c = db.connect(); var st = c.prepareStatement("SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL")) {
+      while (true) {
+        try (var rs = st.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            return System.nanoTime() - start;
+          }
+        }
+        if (Instant.now().isAfter(until)) {
+          return -1;
+        }
         Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return -1;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
     }
-    return System.nanoTime() - start;
   }
 
   private static String versionOf(TestDatabase db) {

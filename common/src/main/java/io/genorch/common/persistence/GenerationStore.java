@@ -389,6 +389,65 @@ public final class GenerationStore {
     this.onRerun = listener;
   }
 
+  /** One change of {@link #applyAll}: a proposed change to generation {@code id}. */
+  public record ChangeOf(String id, Change change) {}
+
+  /**
+   * Applies changes to different generations as {@link #apply} does each, in one transaction: one statement locks
+   * every generation (in id order, so two such batches never deadlock), the writes are sent together, one commit
+   * covers them. When that transaction fails (a generation gone, a bad row), each change is applied on its own, so
+   * one failure never costs the others. Answers one future per change, in the order given.
+   *
+   * @throws IllegalArgumentException when two changes are of one generation (their order would matter)
+   */
+  public List<Future<Applied>> applyAll(List<ChangeOf> changes) {
+    if (changes.size() == 1) {
+      return List.of(apply(changes.get(0).id(), changes.get(0).change()));
+    }
+    int n = changes.size();
+    String[] ids = new String[n];
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      ids[i] = changes.get(i).id();
+      if (index.put(ids[i], i) != null) {
+        throw new IllegalArgumentException("two changes of " + ids[i] + " in one batch");
+      }
+    }
+    Future<List<Applied>> together = pool.withTransaction(conn -> conn
+        .preparedQuery(Sql.SELECT_GENERATIONS_FOR_TRANSITIONS)
+        .execute(Tuple.of(ids))
+        .compose(rows -> {
+          if (rows.size() != n) {
+            throw new NoSuchElementException((n - rows.size()) + " of " + n + " generations not found");
+          }
+          List<Future<Applied>> each = new ArrayList<>(n);
+          Row[] locked = new Row[n];
+          rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
+          Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+          for (int i = 0; i < n; i++) {
+            Generation before = toGeneration(locked[i]);
+            Transition transition = GenerationStateMachine.transition(before, toSchedule(locked[i]), changes.get(i).change(), now);
+            each.add(write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event)));
+          }
+          return Future.all(each).map(all -> each.stream().map(Future::result).toList());
+        }));
+    List<Promise<Applied>> answers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      answers.add(Promise.promise());
+    }
+    together.onComplete(ar -> {
+      for (int i = 0; i < n; i++) {
+        if (ar.succeeded()) {
+          published(ar.result().get(i));
+          answers.get(i).complete(ar.result().get(i));
+        } else {
+          apply(changes.get(i).id(), changes.get(i).change()).onComplete(answers.get(i));
+        }
+      }
+    });
+    return answers.stream().map(Promise::future).toList();
+  }
+
   /** After commit: the lifecycle event of a transition that advanced is positioned, published and told. */
   private void published(Applied applied) {
     if (applied != null && applied.verdict() == Verdict.RERUN) {
@@ -445,7 +504,8 @@ public final class GenerationStore {
   /**
    * Settles deliveries of different generations as {@link #settleWebhook} does each, in one transaction: one
    * statement locks every generation (in id order, so two such batches never deadlock) and finds each delivery's
-   * applied twin, the writes of all of them are sent together, and one commit covers them. When that transaction
+   * applied twin, the transitions' writes are sent together, one statement marks every delivery (and writes the
+   * entries of those that only record), and one commit covers them. When that transaction
    * fails (a generation gone, a deadlock with another writer, a bad row), each delivery is settled on its own, so
    * one failure never loses the others. Answers one future per settlement, in the order given.
    *
@@ -479,11 +539,35 @@ public final class GenerationStore {
           }
           Row[] locked = new Row[n];
           rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
+          // the transitions' writes are pipelined; every delivery's marking and recorded entry go in one statement
           List<Future<WebhookSettled>> each = new ArrayList<>(n);
+          String[] outcomes = new String[n];
+          String[] types = new String[n];
+          String[] details = new String[n];
           for (int i = 0; i < n; i++) {
-            each.add(settleLocked(conn, settlements.get(i).delivery(), locked[i], settlements.get(i).decide()));
+            WebhookSettlement settlement = settlements.get(i);
+            Generation before = toGeneration(locked[i]);
+            WebhookDecision decision = settlement.decide().apply(before, locked[i].getLong("twin_id"));
+            if (decision instanceof WebhookDecision.Record record) {
+              outcomes[i] = record.outcome();
+              types[i] = record.type();
+              details[i] = record.detail().encode();
+              each.add(Future.succeededFuture(new WebhookSettled(record.outcome(), null)));
+            } else {
+              WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
+              Transition transition = GenerationStateMachine.transition(
+                  before, toSchedule(locked[i]), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+              String outcome = apply.outcome().apply(transition.verdict());
+              outcomes[i] = outcome;
+              each.add(write(conn, transition).map(event -> new WebhookSettled(outcome,
+                  new Applied(transition.verdict(), before, transition.after(), event))));
+            }
           }
-          return Future.all(each).map(all -> each.stream().map(Future::result).toList());
+          Future<?> marked = conn.preparedQuery(Sql.SETTLE_WEBHOOK_DELIVERIES)
+              .execute(Tuple.of(deliveryIds, outcomes, generationIds, types, details));
+          List<Future<?>> all = new ArrayList<>(each);
+          all.add(marked);
+          return Future.all(all).map(done -> each.stream().map(Future::result).toList());
         }));
     List<Promise<WebhookSettled>> answers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

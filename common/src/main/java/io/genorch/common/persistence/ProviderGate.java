@@ -2,9 +2,12 @@ package io.genorch.common.persistence;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +80,57 @@ public final class ProviderGate {
           return Optional.<Permit>empty();
         })
         .onFailure(err -> permit.release());
+  }
+
+  /**
+   * Up to {@code wanted} permits in one statement ({@link Sql#TAKE_PERMIT_SLOTS}), as many as the in-flight and
+   * per-minute budgets allow now; the list may be shorter than asked, or empty.
+   */
+  public Future<List<Permit>> tryAcquireMany(String provider, int wanted) {
+    return tryAcquireMany(provider, wanted, null);
+  }
+
+  /** As {@link #tryAcquireMany(String, int)}, with the window measured at {@code at} instead of the database's clock. */
+  Future<List<Permit>> tryAcquireMany(String provider, int wanted, Instant at) {
+    AtomicInteger counter = counter(provider);
+    int max = maxInFlight.applyAsInt(provider);
+    int reserved;
+    while (true) {
+      int current = counter.get();
+      reserved = Math.max(0, Math.min(wanted, max - current));
+      if (reserved == 0 || counter.compareAndSet(current, current + reserved)) {
+        break;
+      }
+    }
+    if (reserved == 0) {
+      return Future.succeededFuture(List.of());
+    }
+    int asked = reserved;
+    return takeSlots(provider, maxRpm.applyAsInt(provider), at, asked, MAX_SLOT_RACES)
+        .map(granted -> {
+          counter.addAndGet(granted - asked);
+          List<Permit> permits = new ArrayList<>(granted);
+          for (int i = 0; i < granted; i++) {
+            permits.add(new Permit(provider));
+          }
+          return permits;
+        })
+        .onFailure(err -> counter.addAndGet(-asked));
+  }
+
+  /** How many slots were taken, up to {@code wanted}; asks again for the ones lost in a race to add a slot. */
+  private Future<Integer> takeSlots(String provider, int budget, Instant at, int wanted, int racesLeft) {
+    return pool.preparedQuery(Sql.TAKE_PERMIT_SLOTS)
+        .execute(Tuple.of(provider, budget, at == null ? null : at.atOffset(ZoneOffset.UTC), wanted))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          int granted = row.getLong("granted").intValue();
+          long raced = row.getLong("raced");
+          if (raced == 0 || granted >= wanted || racesLeft == 0) {
+            return Future.succeededFuture(granted);
+          }
+          return takeSlots(provider, budget, at, wanted - granted, racesLeft - 1).map(more -> granted + more);
+        });
   }
 
   /** True when a slot was taken; asks again, a bounded number of times, after losing a race to add a slot. */

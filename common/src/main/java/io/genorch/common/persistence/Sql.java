@@ -170,6 +170,27 @@ public final class Sql {
       "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
           + " WHERE id = $1 AND processed_at IS NULL";
 
+  /**
+   * Marks the deliveries $1 of a settled batch processed, each with its outcome $2, and writes the timeline entry
+   * of each that only records (type $4 and JSON detail $5 about generation $3; null type: none), in one statement.
+   * A delivery already processed keeps its marking, as with {@link #SETTLE_WEBHOOK_DELIVERY}.
+   */
+  static final String SETTLE_WEBHOOK_DELIVERIES =
+      "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
+          + " WITH ORDINALITY AS r(id, outcome, generation_id, type, detail, n)),"
+          + " settled AS (UPDATE webhook_deliveries d SET processed_at = now(), outcome = r.outcome, last_error = NULL"
+          + " FROM r WHERE d.id = r.id AND d.processed_at IS NULL)"
+          + " INSERT INTO generation_events (generation_id, type, detail)"
+          + " SELECT r.generation_id, r.type, r.detail::jsonb FROM r WHERE r.type IS NOT NULL ORDER BY r.n";
+
+  /**
+   * The generations $1 locked for one transaction that applies a change to each, in id order (two such batches
+   * never wait for each other in a cycle), with their schedule.
+   */
+  static final String SELECT_GENERATIONS_FOR_TRANSITIONS =
+      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
+          + " routes IS NOT NULL AS routed FROM generations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE";
+
   /** A timeline entry ($4 type, $5 detail) about delivery $1, which is marked processed with it ($2, $3). */
   static final String RECORD_WEBHOOK_ENTRY =
       "WITH settled AS (UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
@@ -199,6 +220,27 @@ public final class Sql {
           + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
           + " SELECT slot, true AS granted FROM taken UNION ALL SELECT slot, true FROM added"
           + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)";
+
+  /**
+   * Takes up to $4 requests from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's
+   * clock) in one statement, as {@link #TAKE_PERMIT_SLOT} takes one: the longest-idle free slots first, then, for
+   * what they do not cover, new slots above the highest, up to the budget. Answers how many were granted and how
+   * many new slots other requests added at the same moment ({@code raced}: ask again for those).
+   */
+  static final String TAKE_PERMIT_SLOTS =
+      "WITH free AS (SELECT slot FROM provider_permit_slots"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " ORDER BY used_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
+          + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
+          + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+          + " top AS (SELECT coalesce(max(slot) + 1, 0) AS first FROM provider_permit_slots WHERE provider = $1),"
+          + " candidate AS (SELECT top.first + i AS slot FROM top,"
+          + " generate_series(0, $4::int - 1 - (SELECT count(*)::int FROM free)) AS i WHERE top.first + i < $2),"
+          + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
+          + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
+          + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
+          + " SELECT (SELECT count(*) FROM taken) + (SELECT count(*) FROM added) AS granted,"
+          + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced";
 
   /**
    * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the

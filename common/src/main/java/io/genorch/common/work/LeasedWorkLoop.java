@@ -98,6 +98,11 @@ public final class LeasedWorkLoop<T> {
       refused.add(permit);
     }
 
+    /** How long the claim still holds (negative once it has run out): work that could outlast it should not start. */
+    public Duration leaseLeft() {
+      return Duration.ofNanos(leaseEndNanos - System.nanoTime());
+    }
+
     /** The claim has run out: the items not started yet may be another instance's by now. */
     public boolean leaseExpired() {
       return System.nanoTime() - leaseEndNanos > 0;

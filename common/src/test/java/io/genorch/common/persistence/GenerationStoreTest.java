@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
@@ -18,11 +19,13 @@ import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.Verdict;
 import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,6 +59,48 @@ class GenerationStoreTest {
     var timeline = Await.result(store.timeline(created.generation().id())).orElseThrow();
     assertEquals(List.of("accepted"), timeline.stream().map(GenerationStore.TimelineEntry::type).toList());
     assertEquals("v", Await.result(store.find(created.generation().id())).orElseThrow().metadata().getString("k"));
+  }
+
+  @Test
+  void changesOfSeveralGenerationsApplyInOneTransactionEachAsAlone() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = Await.result(store.create(request(), null)).generation().id();
+      Await.result(store.apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-all-" + i, null, null, null, null, null, null)));
+      ids.add(id);
+    }
+    List<GenerationStore.ChangeOf> changes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      GenerationStatus status = i == 2 ? GenerationStatus.PROCESSING : GenerationStatus.SUCCEEDED;
+      changes.add(new GenerationStore.ChangeOf(ids.get(i), new Change(Source.POLL, status, "task-all-" + i, null,
+          status == GenerationStatus.SUCCEEDED ? List.of(Output.video("https://cdn.example/" + i + ".mp4")) : null,
+          null, new JsonObject().put("attempt", 1), null, null)));
+    }
+
+    String inList = "('" + String.join("','", ids) + "')";
+    long eventsBefore = db.count("SELECT count(*) FROM lifecycle_events WHERE generation_id IN " + inList);
+    long txBefore = db.count("SELECT count(DISTINCT tx) FROM lifecycle_events WHERE generation_id IN " + inList);
+    List<Applied> applied = store.applyAll(changes).stream().map(Await::result).toList();
+
+    assertEquals(List.of(GenerationStatus.SUCCEEDED, GenerationStatus.SUCCEEDED, GenerationStatus.PROCESSING),
+        applied.stream().map(a -> a.after().status()).toList(), "answered in the order given");
+    assertEquals(ResolvedBy.POLL, Await.result(store.find(ids.get(0))).orElseThrow().resolvedBy());
+    assertEquals(GenerationStatus.PROCESSING, Await.result(store.find(ids.get(2))).orElseThrow().status());
+    assertEquals(List.of("accepted", "submitted", "polled", "succeeded"),
+        Await.result(store.timeline(ids.get(1))).orElseThrow().stream().map(GenerationStore.TimelineEntry::type).toList());
+    assertEquals(eventsBefore + 3, db.count("SELECT count(*) FROM lifecycle_events WHERE generation_id IN " + inList));
+    assertEquals(txBefore + 1, db.count("SELECT count(DISTINCT tx) FROM lifecycle_events WHERE generation_id IN " + inList),
+        "one transaction, one commit");
+  }
+
+  @Test
+  void aBatchOfChangesThatFailsIsAppliedOneByOneSoTheOthersAreNotLost() {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    List<Future<Applied>> applied = store.applyAll(List.of(
+        new GenerationStore.ChangeOf(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-lone", null, null, null, null, null, null)),
+        new GenerationStore.ChangeOf("gen_missing", new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, "task-x", null, null, null, null, null, null))));
+    assertEquals(GenerationStatus.SUBMITTED, Await.result(applied.get(0)).after().status());
+    assertThrows(AssertionError.class, () -> Await.result(applied.get(1)));
   }
 
   @Test

@@ -146,6 +146,32 @@ class GenerationStoreWebhookTest {
   }
 
   @Test
+  void aBatchMixingAppliedAndRecordedDeliveriesMarksAllAndWritesEachRecordedEntry() {
+    String applied = generation();
+    String recorded = generation();
+    long first = delivery(applied);
+    long second = delivery(recorded);
+    List<WebhookSettled> settled = store.settleWebhooks(List.of(
+        new WebhookSettlement(new WebhookDelivery(first, applied, SHA),
+            (generation, twin) -> new WebhookDecision.Apply(succeeded(), verdict -> "advanced")),
+        new WebhookSettlement(new WebhookDelivery(second, recorded, SHA),
+            (generation, twin) -> new WebhookDecision.Record("webhook_rejected", new JsonObject().put("why", "test"), "rejected"))))
+        .stream().map(f -> result(f)).toList();
+
+    assertEquals(List.of("advanced", "rejected"), settled.stream().map(WebhookSettled::outcome).toList());
+    assertNull(settled.get(1).applied());
+    assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE id = " + first + " AND outcome = 'advanced'"
+        + " AND processed_at IS NOT NULL"));
+    assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE id = " + second + " AND outcome = 'rejected'"
+        + " AND processed_at IS NOT NULL"));
+    assertEquals(1, db.count("SELECT count(*) FROM generation_events WHERE generation_id = '" + recorded + "'"
+        + " AND type = 'webhook_rejected' AND detail->>'why' = 'test'"));
+    assertEquals(0, db.count("SELECT count(*) FROM generation_events WHERE generation_id = '" + applied + "'"
+        + " AND type = 'webhook_rejected'"));
+    assertEquals(1, db.count("SELECT count(*) FROM generations WHERE id = '" + recorded + "' AND status = 'queued'"));
+  }
+
+  @Test
   void aBatchThatFailsIsSettledOneByOneSoTheOthersAreNotLost() {
     String id = generation();
     long delivery = delivery(id);

@@ -98,6 +98,45 @@ class ProviderGateTest {
     assertEquals(10, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'big' AND used_at = '2026-01-01T12:00:00Z'"));
   }
 
+  @Test
+  void manyPermitsInOneStatementStayWithinTheBudgetAndItsWindow() {
+    Instant at = Instant.parse("2026-01-01T13:00:00Z");
+    assertEquals(3, gate.tryAcquireMany("many", 3, at).await().size(), "three new slots");
+    assertEquals(2, gate.tryAcquireMany("many", 3, at.plusSeconds(1)).await().size(), "only two left of five");
+    assertEquals(0, gate.tryAcquireMany("many", 3, at.plusSeconds(2)).await().size());
+    assertEquals(5, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'many'"));
+    assertEquals(3, gate.tryAcquireMany("many", 3, at.plusSeconds(61)).await().size(), "the first three are free again");
+    assertEquals(2, gate.tryAcquireMany("many", 3, at.plusSeconds(62)).await().size(), "then the other two");
+    assertEquals(5, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'many'"), "no slot beyond the budget");
+  }
+
+  @Test
+  void concurrentBatchesGetExactlyTheBudget() {
+    Instant at = Instant.parse("2026-01-01T14:00:00Z");
+    List<Future<List<ProviderGate.Permit>>> requests = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      requests.add(gate.tryAcquireMany("bigmany", 3, at));
+    }
+    Future.join(requests).await();
+    assertEquals(10, requests.stream().mapToInt(r -> r.result().size()).sum());
+    assertEquals(10, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'bigmany'"));
+  }
+
+  @Test
+  void manyPermitsRespectTheInFlightBoundAndGiveItBackOnRelease() {
+    ProviderGate narrow = new ProviderGate(pool, provider -> 1_000, provider -> 4);
+    Instant at = Instant.parse("2026-01-01T15:00:00Z");
+    List<ProviderGate.Permit> first = narrow.tryAcquireMany("narrow", 3, at).await();
+    assertEquals(3, first.size());
+    assertEquals(1, narrow.tryAcquireMany("narrow", 3, at).await().size(), "one of four left in flight");
+    assertEquals(4, narrow.inFlight("narrow"));
+    assertEquals(0, narrow.tryAcquireMany("narrow", 3, at).await().size());
+    first.forEach(ProviderGate.Permit::release);
+    assertEquals(1, narrow.inFlight("narrow"));
+    assertEquals(3, narrow.tryAcquireMany("narrow", 5, at).await().size());
+  }
+
+
   /** Each slot's row version and lock marker: any update or row lock changes them. */
   private static String slotVersions(String provider) throws SQLException {
     try (var connection = db.connect(); Statement statement = connection.createStatement();
