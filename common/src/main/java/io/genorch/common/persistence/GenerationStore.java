@@ -281,6 +281,24 @@ public final class GenerationStore {
     return pool.preparedQuery(Sql.MARK_SENDING).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
   }
 
+  /**
+   * {@link #markSending} of several claims in one statement: one answer per id, in the order given (false for a
+   * claim that ran out meanwhile).
+   */
+  public List<Future<Boolean>> markSendingAll(List<String> ids, Duration lease) {
+    if (ids.size() == 1) {
+      return List.of(markSending(ids.get(0), lease));
+    }
+    Future<java.util.Set<String>> marked = pool.preparedQuery(Sql.MARK_SENDING_ALL)
+        .execute(Tuple.of(ids.toArray(String[]::new), seconds(lease)))
+        .map(rows -> {
+          java.util.Set<String> set = new java.util.HashSet<>();
+          rows.forEach(row -> set.add(row.getString("id")));
+          return set;
+        });
+    return ids.stream().map(id -> marked.map(set -> set.contains(id))).toList();
+  }
+
   /** Sending → pending, due again after {@code wait} (a transient failure). */
   public Future<Void> retrySubmitLater(String id, Duration wait) {
     return pool.preparedQuery(Sql.RETRY_SUBMIT_LATER).execute(Tuple.of(id, seconds(wait))).mapEmpty();
@@ -426,7 +444,8 @@ public final class GenerationStore {
           Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
           for (int i = 0; i < n; i++) {
             Generation before = toGeneration(locked[i]);
-            Transition transition = GenerationStateMachine.transition(before, toSchedule(locked[i]), changes.get(i).change(), now);
+            Transition transition = GenerationStateMachine.transition(before, toSchedule(locked[i]), changes.get(i).change(), now,
+                maxAttempts);
             each.add(write(conn, transition).map(event -> new Applied(transition.verdict(), before, transition.after(), event)));
           }
           return Future.all(each).map(all -> each.stream().map(Future::result).toList());

@@ -359,6 +359,11 @@ public final class Sql {
       "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
           + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
 
+  /** As {@link #MARK_SENDING}, for the claims $1 at once: answers the ids marked. */
+  public static final String MARK_SENDING_ALL =
+      "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
+          + " WHERE id = ANY($1::text[]) AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
+
   /** After a transient failure: wait for the next attempt. */
   public static final String RETRY_SUBMIT_LATER =
       "UPDATE generations SET submit_state = 'pending', next_submit_at = now() + make_interval(secs => $2)"

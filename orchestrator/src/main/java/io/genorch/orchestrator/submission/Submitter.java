@@ -13,12 +13,19 @@ import io.genorch.common.provider.SubmitResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
+import io.genorch.common.persistence.GenerationStore.Applied;
+import io.genorch.common.persistence.GenerationStore.ChangeOf;
+import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.common.persistence.GenerationStore.SubmitClaim;
+import io.genorch.common.work.Coalescer;
 import io.genorch.common.work.LeasedWorkLoop;
 import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.work.LeasedWorkLoop.Work;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
@@ -28,10 +35,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +54,11 @@ import org.slf4j.LoggerFactory;
  * marked 'sending', just before the request is written: a claim that never got that far (no permit, the gate's
  * database call failed, the instance stopped) goes back to pending and is never taken for ambiguous. A provider
  * refused a permit is not asked again for the rest of the round ({@link Round}) nor claimed for in the next second.
- * Every send is recorded as an attempt of the generation (docs/API.md section 8). Outcomes of a send:
+ * Every send is recorded as an attempt of the generation (docs/API.md section 8). What lanes ask for at the same
+ * moment shares one statement or transaction ({@link Coalescer}): the permits of one provider
+ * ({@link io.genorch.common.persistence.ProviderGate#tryAcquireMany}), the 'sending' marks, and the outcomes' state
+ * changes ({@link io.genorch.common.persistence.GenerationStore#applyAll}); what is refused or fails is still
+ * decided per generation. Outcomes of a send:
  * <ul>
  *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
  *   <li>refused (4xx) because of the request (its input, content policy): failed at once with the provider's reason,
@@ -79,6 +93,18 @@ public final class Submitter implements Work<Submitter.Claim> {
   private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
 
   /**
+   * Permit requests, 'sending' marks and state changes gathered into batches: requests made while this many are
+   * under way wait for the next, which takes up to {@link #BATCH} of them in one statement or transaction.
+   */
+  static final int BATCH = 128;
+  static final int IN_FLIGHT = 2;
+
+  /** Made on the loop's context at the first claim (null until then, or off a Vert.x context: no batching). */
+  private Coalescer<String, Optional<Permit>> permits;
+  private Coalescer<String, Boolean> marks;
+  private Coalescer<ChangeOf, Applied> changes;
+
+  /**
    * A generation this instance claimed for sending.
    *
    * @param token the plain callback token whose hash the claim bound to this attempt
@@ -103,6 +129,7 @@ public final class Submitter implements Work<Submitter.Claim> {
   /** Claims up to {@code batchSize} due generations of the enabled providers not refused lately. */
   @Override
   public Future<List<Claim>> claim(int batchSize, Duration lease) {
+    batchOn(Vertx.currentContext());
     String[] providers = claimableProviders();
     if (providers.length == 0) {
       return Future.succeededFuture(List.of());
@@ -160,8 +187,8 @@ public final class Submitter implements Work<Submitter.Claim> {
     String id = generation.id();
     ProviderAdapter adapter = ctx.adapter(generation.provider());
     String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + claim.token();
-    return ctx.gate().withPermit(generation.provider(),
-        () -> ctx.store().markSending(id, sendLease)
+    return withPermit(generation.provider(),
+        () -> markSending(id)
             .compose(marked -> {
               if (!marked) {
                 return Future.succeededFuture(false); // the claim ran out meanwhile and went back to pending
@@ -182,6 +209,71 @@ public final class Submitter implements Work<Submitter.Claim> {
           // claim's lease brings it back
           return releaseClaim(id).transform(released -> Future.failedFuture(err));
         });
+  }
+
+  private synchronized void batchOn(Context context) {
+    if (permits == null && context != null) {
+      permits = new Coalescer<>(context, BATCH, IN_FLIGHT, this::acquire, null);
+      marks = new Coalescer<>(context, BATCH, IN_FLIGHT, ids -> ctx.store().markSendingAll(ids, sendLease), null);
+      changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
+    }
+  }
+
+  /**
+   * Permits for a batch of requests, one gate statement per provider in it: each provider's first requests get what
+   * its in-flight and per-minute budgets grant now, the rest are refused (and released by their caller).
+   */
+  private List<Future<Optional<Permit>>> acquire(List<String> providers) {
+    List<Promise<Optional<Permit>>> answers = new ArrayList<>(providers.size());
+    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
+    for (int i = 0; i < providers.size(); i++) {
+      answers.add(Promise.promise());
+      byProvider.computeIfAbsent(providers.get(i), p -> new ArrayList<>()).add(i);
+    }
+    byProvider.forEach((provider, asking) -> ctx.gate().tryAcquireMany(provider, asking.size()).onComplete(ar -> {
+      for (int k = 0; k < asking.size(); k++) {
+        Promise<Optional<Permit>> answer = answers.get(asking.get(k));
+        if (ar.failed()) {
+          answer.fail(ar.cause());
+        } else {
+          answer.complete(k < ar.result().size() ? Optional.of(ar.result().get(k)) : Optional.empty());
+        }
+      }
+    }));
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  /** Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none. */
+  private <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
+    Coalescer<String, Optional<Permit>> batched = permits;
+    if (batched == null) {
+      return ctx.gate().withPermit(provider, granted, refused);
+    }
+    return batched.submit(provider).compose(permit -> {
+      if (permit.isEmpty()) {
+        return refused.get();
+      }
+      Future<T> call;
+      try {
+        call = granted.get();
+      } catch (RuntimeException e) {
+        call = Future.failedFuture(e);
+      }
+      return call.eventually(() -> {
+        permit.get().release();
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private Future<Boolean> markSending(String id) {
+    Coalescer<String, Boolean> batched = marks;
+    return batched == null ? ctx.store().markSending(id, sendLease) : batched.submit(id);
+  }
+
+  private Future<Applied> apply(String id, Change change) {
+    Coalescer<ChangeOf, Applied> batched = changes;
+    return batched == null ? ctx.store().apply(id, change) : batched.submit(new ChangeOf(id, change));
   }
 
   /** Marker of {@link #routeChoice}: the generation was moved to another route (or left waiting), nothing is sent. */
@@ -265,7 +357,7 @@ public final class Submitter implements Work<Submitter.Claim> {
       Change change = Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject().put("attempt", attempt))
           .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()))
           .withSent(sent);
-      return circuit(health.recordSuccess(provider), provider).compose(v -> ctx.store().apply(id, change)).mapEmpty();
+      return circuit(health.recordSuccess(provider), provider).compose(v -> apply(id, change)).mapEmpty();
     }
     if (result instanceof SubmitResult.Ambiguous ambiguous) {
       ctx.metrics().submit(provider, "ambiguous");
@@ -278,13 +370,13 @@ public final class Submitter implements Work<Submitter.Claim> {
       JsonObject detail = failureDetail(attempt, error.code(), error.message()).put("retryable", false);
       if (!refused.providerSide()) {
         return ctx.store().recordEvent(id, "submit_failed", detail)
-            .compose(v -> ctx.store().apply(id, failed(error).withSent(sent)))
+            .compose(v -> apply(id, failed(error).withSent(sent)))
             .mapEmpty();
       }
       return circuit(health.recordFailure(provider).mapEmpty(), provider)
           .compose(v -> ctx.store().recordEvent(id, "submit_failed", detail.put("providerSide", true)))
           .compose(v -> failoverOr(generation, routes, sent, saysMaintenance(error) ? "maintenance" : "refused",
-              error, () -> ctx.store().apply(id, failed(error).withSent(sent)).mapEmpty()));
+              error, () -> apply(id, failed(error).withSent(sent)).mapEmpty()));
     }
     SubmitResult.Transient transientFailure = (SubmitResult.Transient) result;
     ctx.metrics().submit(provider, "transient");
@@ -313,14 +405,14 @@ public final class Submitter implements Work<Submitter.Claim> {
     String id = generation.id();
     if (!backoff.attemptsLeft(tries)) {
       return ctx.store().recordEvent(id, "submit_failed", detail.copy().put("retryable", false).put("attemptsExhausted", true))
-          .compose(v -> ctx.store().apply(id, failed(new GenerationError("PROVIDER_UNAVAILABLE",
+          .compose(v -> apply(id, failed(new GenerationError("PROVIDER_UNAVAILABLE",
               "the provider did not accept the generation after " + tries + " attempts: " + transientFailure.reason(), true))
               .withSent(sent)))
           .mapEmpty();
     }
     Duration wait = backoff.delayAfter(tries, transientFailure.retryAfter());
     return ctx.store().recordEvent(id, "submit_failed", detail.copy().put("retryable", true).put("retryInMs", wait.toMillis()))
-        .compose(v -> ctx.store().apply(id, Change.requeued(sent,
+        .compose(v -> apply(id, Change.requeued(sent,
             new Change.Requeue(generation.provider(), generation.model(), Instant.now().plus(wait), null), null)))
         .mapEmpty();
   }
@@ -349,7 +441,7 @@ public final class Submitter implements Work<Submitter.Claim> {
       detail.put("attempt", sent.attempt());
     }
     ctx.metrics().failover(generation.provider(), reason);
-    return ctx.store().apply(generation.id(), Change.requeued(sent,
+    return apply(generation.id(), Change.requeued(sent,
             new Change.Requeue(next.getString("provider"), next.getString("model"), Instant.now(), detail), null))
         .mapEmpty(); // due at once: the next sweep sends it to its new route
   }
@@ -434,7 +526,7 @@ public final class Submitter implements Work<Submitter.Claim> {
     Attempt sent = new Attempt(attempt, generation.provider(), generation.model(), null,
         GenerationStatus.SUBMITTED.wire(), null, sentAt, null);
     return ctx.store().recordEvent(id, "submit_failed", detail)
-        .compose(v -> ctx.store().apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null,
+        .compose(v -> apply(id, new Change(Source.SUBMIT, GenerationStatus.SUBMITTED, null, null, null, null,
             new JsonObject().put("ambiguous", true), deadline, deadline).withSent(sent)))
         .mapEmpty();
   }
