@@ -103,6 +103,8 @@ public final class Submitter implements Work<Submitter.Claim> {
   private Coalescer<String, Optional<Permit>> permits;
   private Coalescer<String, Boolean> marks;
   private Coalescer<ChangeOf, Applied> changes;
+  /** Acceptances told to the circuit: one statement per provider in a batch (the write is the same for each). */
+  private Coalescer<String, Void> successes;
 
   /**
    * A generation this instance claimed for sending.
@@ -216,7 +218,16 @@ public final class Submitter implements Work<Submitter.Claim> {
       permits = new Coalescer<>(context, BATCH, IN_FLIGHT, this::acquire, null);
       marks = new Coalescer<>(context, BATCH, IN_FLIGHT, ids -> ctx.store().markSendingAll(ids, sendLease), null);
       changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
+      successes = new Coalescer<>(context, BATCH, IN_FLIGHT, batch -> {
+        Map<String, Future<Void>> once = new HashMap<>();
+        return batch.stream().map(p -> once.computeIfAbsent(p, health::recordSuccess)).toList();
+      }, null);
     }
+  }
+
+  private Future<Void> recordSuccess(String provider) {
+    Coalescer<String, Void> batched = successes;
+    return batched == null ? health.recordSuccess(provider) : batched.submit(provider);
   }
 
   /**
@@ -357,7 +368,7 @@ public final class Submitter implements Work<Submitter.Claim> {
       Change change = Change.fromOutcome(Source.SUBMIT, accepted.outcome(), new JsonObject().put("attempt", attempt))
           .withSchedule(now.plus(settings.callbackGrace()), now.plus(settings.deadline()))
           .withSent(sent);
-      return circuit(health.recordSuccess(provider), provider).compose(v -> apply(id, change)).mapEmpty();
+      return circuit(recordSuccess(provider), provider).compose(v -> apply(id, change)).mapEmpty();
     }
     if (result instanceof SubmitResult.Ambiguous ambiguous) {
       ctx.metrics().submit(provider, "ambiguous");
