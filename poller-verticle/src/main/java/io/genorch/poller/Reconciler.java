@@ -7,6 +7,7 @@ import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.persistence.GenerationStore.Applied;
 import io.genorch.common.persistence.GenerationStore.ChangeOf;
 import io.genorch.common.persistence.GenerationStore.ClaimedCheck;
+import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.provider.ProviderAdapter;
 import io.genorch.common.provider.ProviderOutcome;
@@ -107,23 +108,9 @@ final class Reconciler implements Work<ClaimedCheck> {
     return answers.stream().map(Promise::future).toList();
   }
 
-  /** Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none. */
+  /** Runs {@code granted} under a permit (asked for together with other checks'), or {@code refused} without one. */
   private <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
-    return permits.submit(provider).compose(permit -> {
-      if (permit.isEmpty()) {
-        return refused.get();
-      }
-      Future<T> call;
-      try {
-        call = granted.get();
-      } catch (RuntimeException e) {
-        call = Future.failedFuture(e);
-      }
-      return call.eventually(() -> {
-        permit.get().release();
-        return Future.succeededFuture();
-      });
-    });
+    return ProviderGate.underPermit(permits.submit(provider), granted, refused);
   }
 
   /**

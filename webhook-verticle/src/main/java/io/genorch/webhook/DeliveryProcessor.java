@@ -13,6 +13,7 @@ import io.genorch.common.provider.StatusResult;
 import io.genorch.common.statemachine.Change;
 import io.genorch.common.statemachine.Source;
 import io.genorch.common.statemachine.Verdict;
+import io.genorch.common.work.Coalescer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -75,14 +76,19 @@ final class DeliveryProcessor {
   private final Pool pool;
   private final WebhookOptions options;
 
-  private final SettlementBatcher settlements;
+  /**
+   * Gathers the settlements the lanes ask for into {@link io.genorch.common.persistence.GenerationStore#settleWebhooks}
+   * batches, so concurrent deliveries share one transaction and one commit; never two of one generation in a batch.
+   */
+  private final Coalescer<WebhookSettlement, WebhookSettled> settlements;
 
   /** @param context where the settlements are gathered into batches (the verticle's) */
   DeliveryProcessor(ServiceContext ctx, WebhookOptions options, Context context) {
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.options = options;
-    this.settlements = new SettlementBatcher(context, ctx.store(), SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT);
+    this.settlements = new Coalescer<>(context, SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT, ctx.store()::settleWebhooks,
+        settlement -> settlement.delivery().generationId());
   }
 
   /**
@@ -132,7 +138,7 @@ final class DeliveryProcessor {
   private Future<String> settleWith(Delivery d, ProviderOutcome reported, ProviderOutcome outcome, JsonObject detail,
       String label) {
     WebhookDelivery delivery = new WebhookDelivery(d.id(), d.generationId(), d.bodySha256());
-    return settlements.settle(new WebhookSettlement(delivery, (generation, twinId) -> {
+    return settlements.submit(new WebhookSettlement(delivery, (generation, twinId) -> {
       if (twinId != null) {
         return redelivery(d, reported, twinId);
       }

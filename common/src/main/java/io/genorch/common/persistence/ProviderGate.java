@@ -150,7 +150,13 @@ public final class ProviderGate {
    * Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none.
    */
   public <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
-    return tryAcquire(provider).compose(permit -> {
+    return underPermit(tryAcquire(provider), granted, refused);
+  }
+
+  /** The same for a permit asked for elsewhere (e.g. gathered into {@link #tryAcquireMany}). */
+  public static <T> Future<T> underPermit(Future<Optional<Permit>> asked, Supplier<Future<T>> granted,
+      Supplier<Future<T>> refused) {
+    return asked.compose(permit -> {
       if (permit.isEmpty()) {
         return refused.get();
       }
