@@ -15,6 +15,7 @@ import io.genorch.common.statemachine.Source;
 import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
 import io.genorch.common.persistence.GenerationStore.Applied;
 import io.genorch.common.persistence.GenerationStore.ChangeOf;
+import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.persistence.ProviderGate.Permit;
 import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.common.persistence.GenerationStore.SubmitClaim;
@@ -260,21 +261,7 @@ public final class Submitter implements Work<Submitter.Claim> {
     if (batched == null) {
       return ctx.gate().withPermit(provider, granted, refused);
     }
-    return batched.submit(provider).compose(permit -> {
-      if (permit.isEmpty()) {
-        return refused.get();
-      }
-      Future<T> call;
-      try {
-        call = granted.get();
-      } catch (RuntimeException e) {
-        call = Future.failedFuture(e);
-      }
-      return call.eventually(() -> {
-        permit.get().release();
-        return Future.succeededFuture();
-      });
-    });
+    return ProviderGate.underPermit(batched.submit(provider), granted, refused);
   }
 
   private Future<Boolean> markSending(String id) {
