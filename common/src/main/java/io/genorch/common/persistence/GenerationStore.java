@@ -178,12 +178,6 @@ public final class GenerationStore {
     return client.preparedQuery(Sql.SELECT_GENERATION).execute(Tuple.of(id)).map(GenerationStore::firstGeneration);
   }
 
-  /** A routed generation's candidate routes in order ({@code [{provider, providerModel}]}); null for a named provider. */
-  public Future<JsonArray> routes(String id) {
-    return pool.preparedQuery(Sql.SELECT_ROUTES).execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? null : (JsonArray) rows.iterator().next().getValue("routes"));
-  }
-
   /** Newest first; {@code afterId} is the last id of the previous page. */
   public Future<Page> list(String status, String provider, String afterId, int limit) {
     StringBuilder sql = new StringBuilder(Sql.LIST_PREFIX);
@@ -252,9 +246,11 @@ public final class GenerationStore {
 
   /**
    * A generation claimed for sending: the row as claimed, this attempt's number, and which of the token hashes given
-   * to {@link #claimForSending} was bound to it (an index into that list).
+   * to {@link #claimForSending} was bound to it (an index into that list), and for a routed generation its candidate
+   * routes in order ({@code [{provider, providerModel}]}; null when the client named the provider), read with the
+   * claim so that sending needs no second query.
    */
-  public record SubmitClaim(Generation generation, int attempt, int token) {}
+  public record SubmitClaim(Generation generation, int attempt, int token, JsonArray routes) {}
 
   /**
    * Claims up to {@code tokenHashes.size()} due, pending generations of {@code providers} for sending, in one
@@ -270,7 +266,7 @@ public final class GenerationStore {
           List<SubmitClaim> claimed = new ArrayList<>(rows.size());
           for (Row row : rows) {
             claimed.add(new SubmitClaim(toGeneration(row), row.getInteger("submit_attempts"),
-                (int) (row.getLong("n") - 1)));
+                (int) (row.getLong("n") - 1), (JsonArray) row.getValue("routes")));
           }
           return claimed;
         });

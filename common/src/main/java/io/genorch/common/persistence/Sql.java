@@ -40,9 +40,6 @@ public final class Sql {
 
   static final String SELECT_GENERATION = "SELECT " + GENERATION_COLUMNS + " FROM generations WHERE id = $1";
 
-  /** A routed generation's candidate routes, in order (NULL when the client named the provider). */
-  static final String SELECT_ROUTES = "SELECT routes FROM generations WHERE id = $1";
-
   /** A transition's one read: the row, locked, with its schedule. */
   static final String SELECT_GENERATION_FOR_TRANSITION =
       "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
@@ -341,7 +338,7 @@ public final class Sql {
           + " claimed AS (UPDATE generations g SET submit_state = 'claimed', submit_attempts = g.submit_attempts + 1,"
           + " next_submit_at = now() + make_interval(secs => $4)"
           + " FROM due WHERE g.id = due.claim_id AND g.status = 'queued' AND g.submit_state = 'pending'"
-          + " RETURNING " + qualified("g") + ", g.submit_attempts, due.n),"
+          + " RETURNING " + qualified("g") + ", g.submit_attempts, g.routes, due.n),"
           + " token AS (INSERT INTO webhook_tokens (token_hash, generation_id, attempt, provider)"
           + " SELECT t.token_hash, c.id, c.submit_attempts, c.provider FROM claimed c"
           + " JOIN unnest($2::bytea[]) WITH ORDINALITY AS t (token_hash, n) ON t.n = c.n)"

@@ -114,7 +114,7 @@ public final class Submitter implements Work<Submitter.Claim> {
    * @param lane  sends of one provider run in at most its ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT lanes, so that the
    *     batch does not run into this instance's own in-flight bound and read that as a refusal
    */
-  public record Claim(Generation generation, int attempt, String token, String lane) {
+  public record Claim(Generation generation, int attempt, String token, String lane, JsonArray routes) {
     @Override
     public String toString() {
       return generation.id() + " (attempt " + attempt + ")";
@@ -150,7 +150,7 @@ public final class Submitter implements Work<Submitter.Claim> {
         String provider = c.generation().provider();
         int n = perProvider.merge(provider, 1, Integer::sum);
         int lanes = Math.max(1, ctx.settings(provider).maxInFlight());
-        claims.add(new Claim(c.generation(), c.attempt(), tokens[c.token()], provider + "#" + (n % lanes)));
+        claims.add(new Claim(c.generation(), c.attempt(), tokens[c.token()], provider + "#" + (n % lanes), c.routes()));
       }
       return claims;
     });
@@ -180,7 +180,7 @@ public final class Submitter implements Work<Submitter.Claim> {
     if (!settings.enabled() || round.wasRefused(generation.provider())) {
       return releaseClaim(id); // refused a moment ago in this round: not asked again
     }
-    return routeChoice(generation).compose(routes -> routes == ROUTE_MOVED
+    return routeChoice(generation, claim.routes()).compose(routes -> routes == ROUTE_MOVED
         ? Future.succeededFuture(false)
         : send(claim, settings, round, routes));
   }
@@ -284,24 +284,23 @@ public final class Submitter implements Work<Submitter.Claim> {
    * route ({@code failover}, reason circuit_open), or waits if it has none. A generation whose client named the
    * provider is always sent, as before routing (answers null).
    */
-  private Future<JsonArray> routeChoice(Generation generation) {
-    return ctx.store().routes(generation.id()).compose(routes -> {
-      if (routes == null) {
-        return Future.succeededFuture(null);
-      }
-      return health.allowRequest(generation.provider()).compose(allowed -> allowed
-          ? Future.succeededFuture(routes)
-          : releaseClaim(generation.id())
-              .compose(v -> nextRoute(generation, routes))
-              .compose(next -> next == null
-                  ? Future.succeededFuture(ROUTE_MOVED)
-                  : failover(generation, null, next, "circuit_open", new JsonObject()
-                      .put("message", generation.provider() + "'s circuit is open after provider-side failures in a row"))
-                      .map(ROUTE_MOVED)));
-    }).recover(err -> {
-      LOG.warn("Choosing the route of {} failed: {}; its claim goes back to pending", generation.id(), err.toString());
-      return releaseClaim(generation.id()).map(ROUTE_MOVED);
-    });
+  private Future<JsonArray> routeChoice(Generation generation, JsonArray routes) {
+    if (routes == null) {
+      return Future.succeededFuture(null);
+    }
+    return health.allowRequest(generation.provider()).compose(allowed -> allowed
+        ? Future.succeededFuture(routes)
+        : releaseClaim(generation.id())
+            .compose(v -> nextRoute(generation, routes))
+            .compose(next -> next == null
+                ? Future.succeededFuture(ROUTE_MOVED)
+                : failover(generation, null, next, "circuit_open", new JsonObject()
+                    .put("message", generation.provider() + "'s circuit is open after provider-side failures in a row"))
+                    .map(ROUTE_MOVED)))
+        .recover(err -> {
+          LOG.warn("Choosing the route of {} failed: {}; its claim goes back to pending", generation.id(), err.toString());
+          return releaseClaim(generation.id()).map(ROUTE_MOVED);
+        });
   }
 
   private Future<Boolean> releaseClaim(String id) {
