@@ -58,6 +58,8 @@ class E2eBenchmark {
   static final int CONCURRENCY = 64;
   static final Duration TIME_LIMIT = Duration.ofSeconds(180);
   static final String KEY = "bench";
+  /** JVM options for the service's process (as an operator passes them to java -jar); none: the JVM's defaults. */
+  static final String JVM_OPTIONS = System.getenv().getOrDefault("GENORCH_BENCH_JVM_OPTIONS", "").trim();
 
   @Test
   void wholeServiceUnderLoad() throws Exception {
@@ -67,7 +69,9 @@ class E2eBenchmark {
     BenchmarkReport report = BenchmarkReport.start("e2e", "whole service benchmark (E2eBenchmark)")
         .line("setup", "java -jar target/genorch.jar as its own process on a fresh database of the local PostgreSQL\n"
             + "(ORCH_PG_URL, pool 16); load from a second JVM over loopback HTTP/1.1 keep-alive,\n"
-            + CONCURRENCY + " requests in flight, each POST with an Idempotency-Key");
+            + CONCURRENCY + " requests in flight, each POST with an Idempotency-Key")
+        .line("service jvm", JVM_OPTIONS.isEmpty() ? "the JVM's defaults (GENORCH_BENCH_JVM_OPTIONS unset)"
+            : JVM_OPTIONS + " (GENORCH_BENCH_JVM_OPTIONS, passed as JDK_JAVA_OPTIONS)");
     try {
       acceptsWithProvidersDisabled(http, report);
       sentToTheSimulator(vertx, http, report);
@@ -314,6 +318,9 @@ class E2eBenchmark {
       env.put("ORCH_WEBHOOK_PORT", String.valueOf(TestOrchestrators.freePort()));
       env.put("ORCH_API_KEYS", KEY);
       env.put("ORCH_DATA_DIR", Files.createTempDirectory("genorch-e2e").toString());
+      if (!JVM_OPTIONS.isEmpty()) {
+        env.put("JDK_JAVA_OPTIONS", JVM_OPTIONS);
+      }
       Path log = Path.of("target", "benchmarks", "e2e-service-" + (demo ? "demo" : "accepts") + ".log");
       Files.createDirectories(log.getParent());
       Files.deleteIfExists(log);
