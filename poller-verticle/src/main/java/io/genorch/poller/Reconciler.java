@@ -24,10 +24,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,32 +77,8 @@ final class Reconciler implements Work<ClaimedCheck> {
     this.ctx = ctx;
     this.options = options;
     this.callTimeout = ctx.config().providerTimeout();
-    this.permits = new Coalescer<>(context, BATCH, IN_FLIGHT, this::acquire, null);
+    this.permits = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.gate()::tryAcquireEach, null);
     this.changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
-  }
-
-  /**
-   * Permits for a batch of requests, one statement per provider in it: each provider's first requests get what
-   * its budgets grant now, the rest are refused.
-   */
-  private List<Future<Optional<Permit>>> acquire(List<String> providers) {
-    List<Promise<Optional<Permit>>> answers = new ArrayList<>(providers.size());
-    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
-    for (int i = 0; i < providers.size(); i++) {
-      answers.add(Promise.promise());
-      byProvider.computeIfAbsent(providers.get(i), p -> new ArrayList<>()).add(i);
-    }
-    byProvider.forEach((provider, asking) -> ctx.gate().tryAcquireMany(provider, asking.size()).onComplete(ar -> {
-      for (int k = 0; k < asking.size(); k++) {
-        Promise<Optional<Permit>> answer = answers.get(asking.get(k));
-        if (ar.failed()) {
-          answer.fail(ar.cause());
-        } else {
-          answer.complete(k < ar.result().size() ? Optional.of(ar.result().get(k)) : Optional.empty());
-        }
-      }
-    }));
-    return answers.stream().map(Promise::future).toList();
   }
 
   /** Runs {@code granted} under a permit (asked for together with other checks'), or {@code refused} without one. */

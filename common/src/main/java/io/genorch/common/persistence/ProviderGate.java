@@ -1,12 +1,14 @@
 package io.genorch.common.persistence;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,6 +90,34 @@ public final class ProviderGate {
    */
   public Future<List<Permit>> tryAcquireMany(String provider, int wanted) {
     return tryAcquireMany(provider, wanted, null);
+  }
+
+  /**
+   * One permit (or none) per request of a batch, asking each provider in it once ({@link #tryAcquireMany}): each
+   * provider's first requests get what its budgets grant now, the rest none. The batch function of a
+   * {@link io.genorch.common.work.Coalescer} that gathers permit requests.
+   *
+   * @param providers the provider of each request
+   * @return one answer per request, in the order given
+   */
+  public List<Future<Optional<Permit>>> tryAcquireEach(List<String> providers) {
+    List<Promise<Optional<Permit>>> answers = new ArrayList<>(providers.size());
+    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
+    for (int i = 0; i < providers.size(); i++) {
+      answers.add(Promise.promise());
+      byProvider.computeIfAbsent(providers.get(i), p -> new ArrayList<>()).add(i);
+    }
+    byProvider.forEach((provider, asking) -> tryAcquireMany(provider, asking.size()).onComplete(ar -> {
+      for (int k = 0; k < asking.size(); k++) {
+        Promise<Optional<Permit>> answer = answers.get(asking.get(k));
+        if (ar.failed()) {
+          answer.fail(ar.cause());
+        } else {
+          answer.complete(k < ar.result().size() ? Optional.of(ar.result().get(k)) : Optional.empty());
+        }
+      }
+    }));
+    return answers.stream().map(Promise::future).toList();
   }
 
   /** As {@link #tryAcquireMany(String, int)}, with the window measured at {@code at} instead of the database's clock. */

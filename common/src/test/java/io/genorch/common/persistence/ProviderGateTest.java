@@ -99,6 +99,30 @@ class ProviderGateTest {
   }
 
   @Test
+  void aBatchOfRequestsGetsOneAnswerEachInOrderAndEachProviderItsOwnBudget() {
+    List<String> providers = new ArrayList<>();
+    for (int i = 0; i < BUDGET + 2; i++) {
+      providers.add("each-a");
+      if (i < 2) {
+        providers.add("each-b");
+      }
+    }
+    List<Future<Optional<ProviderGate.Permit>>> answers = gate.tryAcquireEach(providers);
+    Future.join(answers).await();
+    assertEquals(providers.size(), answers.size());
+    List<Boolean> granted = answers.stream().map(a -> a.result().isPresent()).toList();
+    int seenA = 0;
+    for (int i = 0; i < providers.size(); i++) {
+      if (providers.get(i).equals("each-b")) {
+        assertTrue(granted.get(i), "each-b asked for two of its own " + BUDGET);
+      } else {
+        assertEquals(++seenA <= BUDGET, granted.get(i), "each-a's first " + BUDGET + " requests get its budget: " + i);
+      }
+    }
+    answers.forEach(a -> a.result().ifPresent(ProviderGate.Permit::release));
+  }
+
+  @Test
   void manyPermitsInOneStatementStayWithinTheBudgetAndItsWindow() {
     Instant at = Instant.parse("2026-01-01T13:00:00Z");
     assertEquals(3, gate.tryAcquireMany("many", 3, at).await().size(), "three new slots");

@@ -25,7 +25,6 @@ import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -216,7 +214,7 @@ public final class Submitter implements Work<Submitter.Claim> {
 
   private synchronized void batchOn(Context context) {
     if (permits == null && context != null) {
-      permits = new Coalescer<>(context, BATCH, IN_FLIGHT, this::acquire, null);
+      permits = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.gate()::tryAcquireEach, null);
       marks = new Coalescer<>(context, BATCH, IN_FLIGHT, ids -> ctx.store().markSendingAll(ids, sendLease), null);
       changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
       successes = new Coalescer<>(context, BATCH, IN_FLIGHT, batch -> {
@@ -229,30 +227,6 @@ public final class Submitter implements Work<Submitter.Claim> {
   private Future<Void> recordSuccess(String provider) {
     Coalescer<String, Void> batched = successes;
     return batched == null ? health.recordSuccess(provider) : batched.submit(provider);
-  }
-
-  /**
-   * Permits for a batch of requests, one gate statement per provider in it: each provider's first requests get what
-   * its in-flight and per-minute budgets grant now, the rest are refused (and released by their caller).
-   */
-  private List<Future<Optional<Permit>>> acquire(List<String> providers) {
-    List<Promise<Optional<Permit>>> answers = new ArrayList<>(providers.size());
-    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
-    for (int i = 0; i < providers.size(); i++) {
-      answers.add(Promise.promise());
-      byProvider.computeIfAbsent(providers.get(i), p -> new ArrayList<>()).add(i);
-    }
-    byProvider.forEach((provider, asking) -> ctx.gate().tryAcquireMany(provider, asking.size()).onComplete(ar -> {
-      for (int k = 0; k < asking.size(); k++) {
-        Promise<Optional<Permit>> answer = answers.get(asking.get(k));
-        if (ar.failed()) {
-          answer.fail(ar.cause());
-        } else {
-          answer.complete(k < ar.result().size() ? Optional.of(ar.result().get(k)) : Optional.empty());
-        }
-      }
-    }));
-    return answers.stream().map(Promise::future).toList();
   }
 
   /** Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none. */
