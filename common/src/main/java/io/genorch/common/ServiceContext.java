@@ -29,6 +29,12 @@ public record ServiceContext(
     ProviderClient providerClient,
     GenorchMetrics metrics) {
 
+  /**
+   * The lifecycle event log's own connections, besides ORCH_PG_POOL_SIZE: one for the sequencer's passes (one at a
+   * time per process) and one for reads of {@code GET /v1/events}.
+   */
+  public static final int EVENT_LOG_CONNECTIONS = 2;
+
   /** Builds the shared parts for one process over an opened (and migrated) database, with metrics off. */
   public static ServiceContext create(Vertx vertx, Database database, OrchConfig config) {
     return create(vertx, database, config, GenorchMetrics.noop());
@@ -49,7 +55,7 @@ public record ServiceContext(
     GenerationEndLog endLog = new GenerationEndLog();
     vertx.setPeriodic(GenerationEndLog.SUMMARY_EVERY.toMillis(), id -> endLog.summarize());
     StorageOptions storage = StorageOptions.from(config);
-    GenerationStore store = new GenerationStore(pool, vertx.eventBus(), generation -> {
+    GenerationStore store = new GenerationStore(pool, database.pool(vertx, EVENT_LOG_CONNECTIONS), vertx.eventBus(), generation -> {
       metrics.generationAdvanced(generation);
       endLog.advanced(generation);
     }, storage.enabled() ? storage.retryFor() : null, config.maxAttempts());

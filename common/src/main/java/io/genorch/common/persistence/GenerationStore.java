@@ -50,6 +50,7 @@ import java.util.function.Function;
 public final class GenerationStore {
 
   private final Pool pool;
+  private final Pool eventLogPool;
   private final EventBus eventBus;
   private final Consumer<Generation> onAdvanced;
   private final Duration copyOutputsFor;
@@ -77,12 +78,23 @@ public final class GenerationStore {
   /** @param maxAttempts jobs a generation may run (ORCH_MAX_ATTEMPTS): a retryable failure before the last is re-run */
   public GenerationStore(Pool pool, EventBus eventBus, Consumer<Generation> onAdvanced, Duration copyOutputsFor,
       int maxAttempts) {
+    this(pool, pool, eventBus, onAdvanced, copyOutputsFor, maxAttempts);
+  }
+
+  /**
+   * @param eventLogPool connections of their own for the lifecycle event log (sequencer passes and {@link
+   *     #lifecycleEventsAfter} reads), so that positioning and reading events never wait in line behind the
+   *     service's other work for one of {@code pool}'s
+   */
+  public GenerationStore(Pool pool, Pool eventLogPool, EventBus eventBus, Consumer<Generation> onAdvanced,
+      Duration copyOutputsFor, int maxAttempts) {
     this.maxAttempts = maxAttempts;
+    this.eventLogPool = eventLogPool;
     this.pool = pool;
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
     this.copyOutputsFor = copyOutputsFor;
-    this.sequencer = new LifecycleSequencer(pool);
+    this.sequencer = new LifecycleSequencer(eventLogPool);
   }
 
   /** Positions committed lifecycle events for {@link #lifecycleEventsAfter}; started once per process. */
@@ -224,12 +236,13 @@ public final class GenerationStore {
   }
 
   /**
-   * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass runs first, so every
-   * event committed before this call is there; if the pass cannot run (another one hangs), what is positioned is
-   * still read: a later read gets the rest, after these.
+   * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass that starts after
+   * this call runs first (shared with the readers that ask meanwhile), so every event committed before this call is
+   * there; if the pass cannot run (another one hangs), what is positioned is still read: a later read gets the rest,
+   * after these. Both go through the event log's own connections.
    */
   public Future<List<JsonObject>> lifecycleEventsAfter(long seq, int limit) {
-    return sequencer.passBeforeRead().compose(v -> pool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
+    return sequencer.passBeforeRead().compose(v -> eventLogPool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
         .execute(Tuple.of(seq, limit)).map(rows -> {
           List<JsonObject> events = new ArrayList<>();
           rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));

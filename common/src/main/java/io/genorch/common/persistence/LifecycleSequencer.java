@@ -1,13 +1,15 @@
 package io.genorch.common.persistence;
 
+import io.genorch.common.work.Coalescer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,37 +18,53 @@ import org.slf4j.LoggerFactory;
  * log"). Transitions insert their event without a seq and never wait for each other; a pass positions, in one
  * transaction, every committed event that has none. Passes exclude each other fleet-wide by an advisory lock, so
  * any number of instances may run one, and nothing is kept in memory between passes, so a restart loses nothing.
- * After {@link #start} a pass runs every {@value #INTERVAL_MS} ms and whenever this process commits a transition.
+ *
+ * <p>After {@link #start}, the passes of this process run one at a time, through one {@link Coalescer}: a pass runs
+ * when this process commits a transition ({@link #wake}), when a reader asks for one ({@link #passBeforeRead}; every
+ * reader that asks while a pass is under way shares the next one), {@value #RETRY_MS} ms after a pass that found
+ * another instance's pass holding the lock while events waited, and every {@value #FALLBACK_MS} ms (for events of
+ * instances that stopped before positioning theirs). An idle process runs one pass a second.
  */
 public final class LifecycleSequencer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LifecycleSequencer.class);
-  static final long INTERVAL_MS = 25;
+  /** Without a wake or a reader, a pass runs this often: for events whose own instance did not position them. */
+  static final long FALLBACK_MS = 1_000;
+  /** A pass that found the lock taken while events waited is tried again this soon. */
+  static final long RETRY_MS = 25;
   private static final int BATCH = 5_000;
   /** A pass whose oldest event waited longer than this is logged: the stream is falling behind. */
   private static final double SLOW_SECONDS = 1.0;
   /** A stalled stream is measured every pass; it is logged at most this often. */
   private static final long WARN_EVERY_SECONDS = 10;
 
+  /** Who asked for a pass: a reader waits for the lock (boundedly), a wake does not. */
+  private enum Ask { WAKE, READER }
+
   private final Pool pool;
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final AtomicBoolean wanted = new AtomicBoolean();
+  /** A wake is queued and not yet taken into a pass: further wakes until then add nothing. */
+  private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean stopped;
+  private volatile Coalescer<Ask, Void> passes;
   private Vertx vertx;
   private long timer = -1;
+  private final AtomicLong passesRun = new AtomicLong();
+  private final AtomicLong passesForReaders = new AtomicLong();
   private volatile double lagSeconds;
   private volatile long lastSlowWarning = System.nanoTime() - TimeUnit.SECONDS.toNanos(WARN_EVERY_SECONDS);
 
+  /** @param pool the event log's own connections, so that passes and reads never queue behind the service's work */
   LifecycleSequencer(Pool pool) {
     this.pool = pool;
   }
 
-  /** Runs passes from now on, until Vert.x closes. */
+  /** Runs passes from now on, until {@link #stop} or Vert.x closes. */
   public void start(Vertx vertx) {
     if (started.compareAndSet(false, true)) {
       this.vertx = vertx;
-      timer = vertx.setPeriodic(INTERVAL_MS, id -> wake());
+      passes = new Coalescer<>(vertx.getOrCreateContext(), Integer.MAX_VALUE, 1, this::passFor, null);
+      timer = vertx.setPeriodic(FALLBACK_MS, id -> wake());
     }
   }
 
@@ -70,79 +88,91 @@ public final class LifecycleSequencer {
     return lagSeconds;
   }
 
-  /** Asks for a pass soon; passes never overlap in this process and wakes during one are coalesced into the next. */
-  void wake() {
-    if (!started.get() || stopped || wanted.getAndSet(true)) {
-      return;
-    }
-    if (running.compareAndSet(false, true)) {
-      runWanted();
-    }
+  /** How many passes this process has run. */
+  long passesRun() {
+    return passesRun.get();
   }
 
-  private void runWanted() {
-    wanted.set(false);
-    pass(false).compose(positioned -> positioned < 0 ? measureWaiting() : Future.<Void>succeededFuture()).onComplete(ar -> {
-      if (ar.failed() && !stopped) {
-        LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", ar.cause().toString());
-      }
-      running.set(false);
-      if (wanted.get() && running.compareAndSet(false, true)) {
-        runWanted();
-      }
-    });
+  /** How many of those were run for readers (readers asking together share one). */
+  long passesForReaders() {
+    return passesForReaders.get();
+  }
+
+  /** Asks for a pass soon; wakes that come while one is queued or under way are coalesced into the next pass. */
+  void wake() {
+    if (started.get() && !stopped && !wakeQueued.getAndSet(true)) {
+      passes.submit(Ask.WAKE);
+    }
   }
 
   /**
-   * The pass a reader runs before it reads, so that it sees every event committed before it; waits a bounded time
-   * for a pass elsewhere. When it cannot run, the reader still reads what is positioned.
+   * Completes after a pass that started after this call, so that the reader sees every event committed before it;
+   * readers asking together share one pass, which waits a bounded time for a pass elsewhere. When the pass cannot
+   * run, the reader still reads what is positioned. Before {@link #start} (tests) each reader runs its own pass.
    */
   Future<Void> passBeforeRead() {
-    return pass(true).<Void>mapEmpty().recover(err -> {
+    Coalescer<Ask, Void> running = passes;
+    Future<Void> pass = running == null ? pass(true).mapEmpty() : running.submit(Ask.READER);
+    return pass.recover(err -> {
       LOG.warn("Lifecycle sequencer pass before a read failed; reading what is positioned: {}", err.toString());
       return Future.succeededFuture();
     });
   }
 
+  /** One pass for everyone who asked since the last one began; a reader among them makes it wait for the lock. */
+  private List<Future<Void>> passFor(List<Ask> asks) {
+    boolean forReader = asks.contains(Ask.READER);
+    if (asks.contains(Ask.WAKE)) {
+      wakeQueued.set(false);
+    }
+    Future<Void> done = pass(forReader).map(positioned -> {
+      if (positioned < 0 && lagSeconds > 0 && !stopped) {
+        vertx.setTimer(RETRY_MS, id -> wake());
+      }
+      return null;
+    });
+    if (!forReader) {
+      done = done.recover(err -> {
+        if (!stopped) {
+          LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
+        }
+        return Future.succeededFuture();
+      });
+    }
+    Future<Void> answer = done;
+    return asks.stream().map(ask -> answer).toList();
+  }
+
   /**
    * One pass; {@code waitForLock} waits (boundedly) for a pass elsewhere instead of skipping, so that a reader that
-   * runs one afterwards sees every event committed before it. Answers how many events it positioned, or -1 when it
-   * skipped because another pass held the lock.
+   * runs one afterwards sees every event committed before it. Each statement is a transaction of its own that
+   * positions up to {@value #BATCH} events; a full one is followed by the next. Answers how many events it
+   * positioned, or -1 when it skipped because another pass held the lock (then the lag recorded is how long the
+   * oldest event without a position has waited: normally a pass just running elsewhere, but one that hangs with
+   * the lock stalls the stream).
    */
   Future<Integer> pass(boolean waitForLock) {
-    return pool.withTransaction(conn -> lock(conn, waitForLock)
-        .compose(locked -> locked ? positionAll(conn, 0) : Future.succeededFuture(-1)));
+    passesRun.incrementAndGet();
+    if (waitForLock) {
+      passesForReaders.incrementAndGet();
+    }
+    return positionAll(waitForLock, 0);
   }
 
-  private static Future<Boolean> lock(SqlConnection conn, boolean waitForLock) {
-    Future<Void> timeout = waitForLock
-        ? conn.query(Sql.SEQUENCER_LOCK_TIMEOUT).execute().mapEmpty()
-        : Future.succeededFuture();
-    return timeout
-        .compose(v -> conn.query(waitForLock ? Sql.LOCK_SEQUENCER : Sql.TRY_LOCK_SEQUENCER).execute())
-        .map(rows -> rows.iterator().next().getBoolean("locked"));
-  }
-
-  private Future<Integer> positionAll(SqlConnection conn, int positionedSoFar) {
-    return conn.preparedQuery(Sql.SEQUENCE_LIFECYCLE_EVENTS).execute(Tuple.of(BATCH)).compose(rows -> {
+  private Future<Integer> positionAll(boolean waitForLock, int positionedSoFar) {
+    return pool.preparedQuery(Sql.SEQUENCE_LIFECYCLE_EVENTS).execute(Tuple.of(BATCH, waitForLock)).compose(rows -> {
       Row row = rows.iterator().next();
       int positioned = row.getLong("positioned").intValue();
       if (positionedSoFar == 0) {
         recordLag(row.getDouble("lag_seconds"));
       }
+      if (positioned < 0) {
+        return Future.succeededFuture(positionedSoFar == 0 ? -1 : positionedSoFar);
+      }
       return positioned == BATCH
-          ? positionAll(conn, positionedSoFar + positioned)
+          ? positionAll(waitForLock, positionedSoFar + positioned)
           : Future.succeededFuture(positionedSoFar + positioned);
     });
-  }
-
-  /** Another pass holds the lock: normally one just running elsewhere, but one that hangs stalls the stream. */
-  private Future<Void> measureWaiting() {
-    return pool.query(Sql.OLDEST_UNSEQUENCED_AGE).execute()
-        .map(rows -> {
-          recordLag(rows.iterator().next().getDouble("lag_seconds"));
-          return null;
-        });
   }
 
   private void recordLag(double seconds) {

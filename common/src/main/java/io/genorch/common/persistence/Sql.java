@@ -75,40 +75,14 @@ public final class Sql {
   static final String SELECT_TIMELINE =
       "SELECT type, at, detail FROM generation_events WHERE generation_id = $1 ORDER BY id";
 
-  /** One sequencer pass at a time, fleet-wide; held until the pass commits. */
-  static final String TRY_LOCK_SEQUENCER =
-      "SELECT pg_try_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0)) AS locked";
-
-  static final String LOCK_SEQUENCER =
-      "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('genorch.lifecycle_sequencer', 0))) l";
-
-  /** A reader's pass waits this long for another pass before it reads what is already positioned. */
-  static final String SEQUENCER_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '2s'";
-
   /**
-   * Positions up to $1 committed events after the highest seq, in the order of their transactions (a generation's
-   * transitions take its row lock in turn, so theirs rise in order). Runs in its own statement after the lock, so
-   * its snapshot sees the previous pass. An event whose tx is at or past this snapshot's xmax cannot be from this
-   * cluster (such a transaction's rows would be invisible): it was restored from another cluster's dump and
-   * happened before everything written here, so it goes first. Answers how many it positioned and how old the
-   * oldest of them was (the visibility lag).
+   * One sequencer pass (V13's function, in its own transaction): takes the fleet-wide sequencer lock ($2: waiting
+   * for it at most 2 s, else skipping when it is taken), then positions up to $1 committed events after the highest
+   * seq. Answers how many it positioned (-1: skipped) and the visibility lag: how long the oldest of them waited, or,
+   * when it skipped, the oldest event still without a position.
    */
   static final String SEQUENCE_LIFECYCLE_EVENTS =
-      "WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS xmax),"
-          + " last AS (SELECT coalesce(max(seq), 0) AS seq FROM lifecycle_events WHERE seq IS NOT NULL),"
-          + " pending AS (SELECT e.id, row_number() OVER (ORDER BY e.tx >= h.xmax DESC, e.tx, e.id) AS n"
-          + "   FROM lifecycle_events e, horizon h WHERE e.seq IS NULL"
-          + "   ORDER BY e.tx >= h.xmax DESC, e.tx, e.id LIMIT $1),"
-          + " positioned AS (UPDATE lifecycle_events e SET seq = last.seq + pending.n FROM pending, last"
-          + "   WHERE e.id = pending.id RETURNING e.occurred_at)"
-          + " SELECT count(*) AS positioned,"
-          + " coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
-          + " FROM positioned";
-
-  /** How long the oldest committed event without a position has waited (0 when none waits). */
-  static final String OLDEST_UNSEQUENCED_AGE =
-      "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag_seconds"
-          + " FROM lifecycle_events WHERE seq IS NULL";
+      "SELECT positioned, lag_seconds FROM sequence_lifecycle_events($1, $2)";
 
   /**
    * Outputs kept (V10): one copy to make per output of the generation just updated to succeeded, in the same
