@@ -28,7 +28,7 @@ public final class Settings {
   public static final Setting<String> DATA_DIR = text("ORCH_DATA_DIR", "./genorch-data",
       "where the embedded PostgreSQL keeps its data (the demo uses its demo/ subdirectory)");
   public static final Setting<Integer> PG_POOL_SIZE = integer("ORCH_PG_POOL_SIZE", 16, 1, 1_000,
-      "PostgreSQL connections per instance");
+      "PostgreSQL connections per instance, besides the 2 of the lifecycle event log");
   public static final Setting<Integer> HTTP_PORT = port("ORCH_HTTP_PORT", 8080, "client API, health, metrics, OpenAPI");
   public static final Setting<Integer> WEBHOOK_PORT = port("ORCH_WEBHOOK_PORT", 8081, "provider webhooks");
   public static final Setting<String> PUBLIC_WEBHOOK_BASE_URL = new Setting<>("ORCH_PUBLIC_WEBHOOK_BASE_URL",
