@@ -125,21 +125,19 @@ public final class LifecycleSequencer {
     if (asks.contains(Ask.WAKE)) {
       wakeQueued.set(false);
     }
-    Future<Void> done = pass(forReader).map(positioned -> {
+    Future<Void> answer = pass(forReader).<Void>map(positioned -> {
       if (positioned < 0 && lagSeconds > 0 && !stopped) {
         vertx.setTimer(RETRY_MS, id -> wake());
       }
       return null;
+    }).recover(err -> {
+      if (!stopped) {
+        LOG.warn(forReader
+            ? "Lifecycle sequencer pass before a read failed; reading what is positioned: {}"
+            : "Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
+      }
+      return Future.succeededFuture();
     });
-    if (!forReader) {
-      done = done.recover(err -> {
-        if (!stopped) {
-          LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
-        }
-        return Future.succeededFuture();
-      });
-    }
-    Future<Void> answer = done;
     return asks.stream().map(ask -> answer).toList();
   }
 
