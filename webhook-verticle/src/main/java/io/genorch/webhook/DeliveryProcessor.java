@@ -87,8 +87,9 @@ final class DeliveryProcessor {
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.options = options;
-    this.settlements = new Coalescer<>(context, SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT, ctx.store()::settleWebhooks,
-        settlement -> settlement.delivery().generationId());
+    // the lanes start a claimed batch in one callback: gathered, its settlements share one transaction
+    this.settlements = Coalescer.gatheringEachTurn(context, SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT,
+        ctx.store()::settleWebhooks, settlement -> settlement.delivery().generationId());
   }
 
   /**
