@@ -51,7 +51,8 @@ final class IngestBatcher {
 
   IngestBatcher(Context context, Pool pool, int maxBatch, int maxInFlight) {
     this.pool = pool;
-    this.coalescer = new Coalescer<>(context, maxBatch, maxInFlight, this::storeAll, null);
+    // requests read in one run of the event loop are stored together, the first one included
+    this.coalescer = Coalescer.gatheringEachTurn(context, maxBatch, maxInFlight, this::storeAll, null);
   }
 
   Future<Optional<Stored>> store(Ingest ingest) {
