@@ -167,7 +167,7 @@ class E2eBenchmark {
       lane(http, port, prefix, count, until, latencies, next, failures, done);
       lanes.add(done.future());
     }
-    Await.result(Future.all(lanes));
+    Await.result(Future.all(lanes), TIME_LIMIT.plusSeconds(10));
     if (failures.get() > 0) {
       System.out.println(prefix + ": non-202 answers or errors: " + failures.get());
     }
