@@ -12,8 +12,15 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +170,46 @@ class ClientApiTest {
       assertEquals(id, r.json().getString("id"));
     });
     assertEquals(1, responses.stream().filter(r -> r.status() == 202).count(), "exactly one request created it");
+  }
+
+  @Test
+  void concurrentRequestsStoredTogetherAreEachAnsweredAsAlone() throws Exception {
+    // 40 requests at once: accepts arriving together are stored in shared transactions, yet each gets its own answer
+    List<Callable<ApiClient.Response>> calls = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String key = "own-" + i;
+      calls.add(() -> api.createGeneration(validBody().copy().put("prompt", "own " + key), "Idempotency-Key", key));
+      calls.add(() -> api.createGeneration(validBody(), "Idempotency-Key", "shared"));
+      calls.add(() -> api.createGeneration(validBody().copy().put("prompt", "other body"), "Idempotency-Key", "shared"));
+      calls.add(() -> api.createGeneration(validBody().copy().put("durationSeconds", 5)));
+    }
+    ExecutorService clients = Executors.newFixedThreadPool(calls.size());
+    List<ApiClient.Response> responses = new ArrayList<>();
+    try {
+      for (Future<ApiClient.Response> f : clients.invokeAll(calls)) {
+        responses.add(f.get());
+      }
+    } finally {
+      clients.shutdownNow();
+    }
+
+    Map<String, List<ApiClient.Response>> byKind = new HashMap<>();
+    for (int i = 0; i < responses.size(); i++) {
+      byKind.computeIfAbsent(List.of("own", "shared", "other", "invalid").get(i % 4), k -> new ArrayList<>())
+          .add(responses.get(i));
+    }
+    byKind.get("own").forEach(r -> assertEquals(202, r.status(), r.body()));
+    byKind.get("invalid").forEach(r -> assertEquals("durationSeconds", r.status() == 400 ? r.error().getString("field") : r.body()));
+    // whichever body claimed "shared" first owns it: its requests get that one generation, the others 409
+    List<ApiClient.Response> shared = new ArrayList<>(byKind.get("shared"));
+    shared.addAll(byKind.get("other"));
+    List<ApiClient.Response> answeredWithIt = shared.stream().filter(r -> r.status() != 409).toList();
+    assertEquals(10, answeredWithIt.size(), "one body's ten requests got the generation, the other's ten 409");
+    assertEquals(1, answeredWithIt.stream().filter(r -> r.status() == 202).count(), "exactly one request created it");
+    assertEquals(1, answeredWithIt.stream().map(r -> r.json().getString("id")).distinct().count());
+    shared.stream().filter(r -> r.status() == 409)
+        .forEach(r -> assertEquals("idempotency_conflict", r.error().getString("code")));
+    assertEquals(11, storedGenerations());
   }
 
   @Test

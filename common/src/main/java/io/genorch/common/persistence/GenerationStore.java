@@ -21,6 +21,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -33,6 +34,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,7 +150,76 @@ public final class GenerationStore {
    */
   public Future<Created> create(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed,
       JsonArray routes) {
-    Tuple params = Tuple.tuple()
+    return createAll(List.of(new NewGeneration(request, idempotencyKey, routed, routes))).get(0);
+  }
+
+  /** One generation to store: what {@link #create(GenerationRequest, IdempotencyKey, JsonObject, JsonArray)} takes. */
+  public record NewGeneration(GenerationRequest request, IdempotencyKey idempotencyKey, JsonObject routed,
+      JsonArray routes) {}
+
+  /**
+   * Stores generations as {@link #create} does each, in one transaction: the rows are sent together and one commit
+   * covers them, so every answer comes after that commit. When the server refuses the transaction (a bad row),
+   * nothing of it was stored and each generation is stored on its own, so one bad row never costs the others; any
+   * other failure (the connection lost) fails them all, as nobody can tell whether the commit happened. A key used by
+   * an earlier request is answered as {@link #create} answers it (a replay, or {@link IdempotencyConflictException}).
+   * Answers one future per generation, in the order given.
+   *
+   * @throws IllegalArgumentException when two generations carry the same Idempotency-Key (which one wins would
+   *     depend on their order)
+   */
+  public List<Future<Created>> createAll(List<NewGeneration> generations) {
+    int n = generations.size();
+    // the keys are claimed in one order in every batch, so two concurrent batches never wait on each other in a cycle
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparing((Integer i) -> keyOf(generations.get(i)),
+        Comparator.nullsFirst(Comparator.naturalOrder())));
+    for (int i = 1; i < n; i++) {
+      String key = keyOf(generations.get(order[i]));
+      if (key != null && key.equals(keyOf(generations.get(order[i - 1])))) {
+        throw new IllegalArgumentException("two generations with one Idempotency-Key in a batch");
+      }
+    }
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    List<Tuple> rows = new ArrayList<>(n);
+    for (Integer i : order) {
+      rows.add(insertParams(generations.get(i), now));
+    }
+    List<Promise<Created>> answers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      answers.add(Promise.promise());
+    }
+    pool.preparedQuery(Sql.INSERT_GENERATION).executeBatch(rows).onComplete(ar -> {
+      if (ar.succeeded()) {
+        RowSet<Row> result = ar.result();
+        for (Integer i : order) {
+          created(result, generations.get(i).idempotencyKey()).onComplete(answers.get(i));
+          result = result.next();
+        }
+      } else if (n > 1 && ar.cause() instanceof PgException) {
+        for (int i = 0; i < n; i++) {
+          createAll(List.of(generations.get(i))).get(0).onComplete(answers.get(i));
+        }
+      } else {
+        answers.forEach(answer -> answer.fail(ar.cause()));
+      }
+    });
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  private static String keyOf(NewGeneration generation) {
+    IdempotencyKey key = generation.idempotencyKey();
+    // the scope (a hash, or "eventbus") never holds a line break, so the joined text names one (scope, key)
+    return key == null ? null : key.scope() + "\n" + key.key();
+  }
+
+  private static Tuple insertParams(NewGeneration generation, OffsetDateTime now) {
+    GenerationRequest request = generation.request();
+    IdempotencyKey idempotencyKey = generation.idempotencyKey();
+    return Tuple.tuple()
         .addString(Ids.generationId())
         .addString(request.provider())
         .addString(request.model())
@@ -159,16 +230,19 @@ public final class GenerationStore {
         .addValue(request.options())
         .addValue(request.metadata())
         .addString(request.callbackUrl())
-        .addOffsetDateTime(OffsetDateTime.now(ZoneOffset.UTC))
+        .addOffsetDateTime(now)
         .addString(idempotencyKey == null ? null : idempotencyKey.scope())
         .addString(idempotencyKey == null ? null : idempotencyKey.key())
         .addValue(idempotencyKey == null ? null : Buffer.buffer(idempotencyKey.requestHash()))
         .addValue(new JsonObject().put("provider", request.provider()).put("model", request.model()))
-        .addValue(routed)
-        .addValue(routes);
-    return pool.preparedQuery(Sql.INSERT_GENERATION).execute(params).compose(rows -> rows.size() == 1
+        .addValue(generation.routed())
+        .addValue(generation.routes());
+  }
+
+  private Future<Created> created(RowSet<Row> rows, IdempotencyKey idempotencyKey) {
+    return rows.size() == 1
         ? Future.succeededFuture(new Created(toGeneration(rows.iterator().next()), false))
-        : replay(idempotencyKey)); // the key belongs to an earlier request: nothing was inserted
+        : replay(idempotencyKey); // the key belongs to an earlier request: nothing was inserted
   }
 
   private Future<Created> replay(IdempotencyKey key) {

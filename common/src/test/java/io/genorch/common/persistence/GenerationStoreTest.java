@@ -204,4 +204,62 @@ class GenerationStoreTest {
     var otherCaller = Await.result(store.create(request(), new GenerationStore.IdempotencyKey("someone-else", "k-1", new byte[] {9})));
     assertFalse(otherCaller.replayed(), "keys are scoped by caller");
   }
+
+  private static GenerationStore.NewGeneration newGeneration(String prompt, GenerationStore.IdempotencyKey key) {
+    return new GenerationStore.NewGeneration(new GenerationRequest("runblob-sora", "sora-2", prompt, null, "9:16", 10,
+        null, null, null), key, null, null);
+  }
+
+  @Test
+  void generationsCreatedTogetherShareOneTransactionAndEachGetsItsOwnAnswer() {
+    var used = new GenerationStore.IdempotencyKey("caller", "batch-used", new byte[] {1});
+    var earlier = Await.result(store.create(request(), used)).generation().id();
+    Await.result(store.create(request(), new GenerationStore.IdempotencyKey("caller", "batch-other", new byte[] {1})));
+    List<Future<GenerationStore.Created>> answers = store.createAll(List.of(
+        newGeneration("together 0", new GenerationStore.IdempotencyKey("caller", "batch-z", new byte[] {1})),
+        newGeneration("together 1", null),
+        newGeneration("together 2", used),
+        newGeneration("together 3", new GenerationStore.IdempotencyKey("caller", "batch-other", new byte[] {2})),
+        newGeneration("together 4", new GenerationStore.IdempotencyKey("caller", "batch-a", new byte[] {1}))));
+
+    List<String> prompts = new ArrayList<>();
+    for (int i : List.of(0, 1, 4)) {
+      var created = Await.result(answers.get(i));
+      assertFalse(created.replayed());
+      prompts.add(created.generation().prompt());
+    }
+    assertEquals(List.of("together 0", "together 1", "together 4"), prompts, "answered in the order given");
+    var replayed = Await.result(answers.get(2));
+    assertTrue(replayed.replayed(), "a key used earlier with the same request is a replay");
+    assertEquals(earlier, replayed.generation().id());
+    assertTrue(Await.failure(answers.get(3)) instanceof GenerationStore.IdempotencyConflictException);
+    assertEquals(3, db.count("SELECT count(*) FROM generations WHERE prompt LIKE 'together %'"));
+    assertEquals(1, db.count("SELECT count(DISTINCT xmin::text) FROM generations WHERE prompt LIKE 'together %'"),
+        "one transaction, one commit");
+    assertEquals(3, db.count("SELECT count(*) FROM generation_events e JOIN generations g ON g.id = e.generation_id"
+        + " WHERE g.prompt LIKE 'together %' AND e.type = 'accepted'"));
+  }
+
+  @Test
+  void aRowTheDatabaseRefusesFailsAloneAndTheOthersOfItsBatchAreStored() {
+    var key = new GenerationStore.IdempotencyKey("caller", "bad-batch", new byte[] {1});
+    List<Future<GenerationStore.Created>> answers = store.createAll(List.of(
+        newGeneration("alongside 0", key),
+        newGeneration("alongside \u0000 refused", null), // PostgreSQL text holds no NUL character
+        newGeneration("alongside 2", null)));
+
+    assertEquals("alongside 0", Await.result(answers.get(0)).generation().prompt());
+    assertNotNull(Await.failure(answers.get(1)));
+    assertEquals("alongside 2", Await.result(answers.get(2)).generation().prompt());
+    assertEquals(2, db.count("SELECT count(*) FROM generations WHERE prompt LIKE 'alongside %'"));
+    assertTrue(Await.result(store.create(request(), key)).replayed(), "the key was claimed once, by its own row");
+  }
+
+  @Test
+  void twoGenerationsWithOneIdempotencyKeyAreNeverCreatedTogether() {
+    var key = new GenerationStore.IdempotencyKey("caller", "twice-in-one", new byte[] {1});
+    assertThrows(IllegalArgumentException.class,
+        () -> store.createAll(List.of(newGeneration("twice 0", key), newGeneration("twice 1", key))));
+    assertEquals(0, db.count("SELECT count(*) FROM generations WHERE prompt LIKE 'twice %'"));
+  }
 }

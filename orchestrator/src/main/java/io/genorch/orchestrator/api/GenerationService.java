@@ -8,14 +8,19 @@ import io.genorch.common.domain.WebhookTokens;
 import io.genorch.common.net.PublicAddresses;
 import io.genorch.common.persistence.GenerationStore;
 import io.genorch.common.persistence.GenerationStore.IdempotencyKey;
+import io.genorch.common.persistence.GenerationStore.NewGeneration;
+import io.genorch.common.work.Coalescer;
 import io.genorch.common.provider.Providers;
 import io.genorch.orchestrator.callbacks.CallbackAddresses;
 import io.genorch.common.catalog.Catalog;
 import io.genorch.common.catalog.CatalogModel;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.persistence.ProviderHealth;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -27,6 +32,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.Predicate;
 
@@ -39,6 +45,9 @@ public final class GenerationService {
   public static final int DEFAULT_PAGE = 50;
   public static final int MAX_PAGE = 200;
   private static final int MAX_IDEMPOTENCY_KEY = 255;
+  /** Accepts stored together at most; one batch under way per event loop, so that those arriving meanwhile share the next. */
+  private static final int CREATE_BATCH = 64;
+  private static final int CREATES_IN_FLIGHT = 1;
 
   private final GenerationStore store;
   private final RequestValidator validator;
@@ -48,6 +57,8 @@ public final class GenerationService {
   private final CallbackAddresses callbackAddresses;
   private final Supplier<Catalog> catalog;
   private final ProviderHealth health;
+  /** One per event loop that accepts (the client API's, the event bus verticle's): each touched only on its own. */
+  private final Map<Context, Coalescer<NewGeneration, GenerationStore.Created>> creates = new ConcurrentHashMap<>();
 
   public GenerationService(
       GenerationStore store, RequestValidator validator, CallbackAddresses callbackAddresses, Providers providers,
@@ -99,16 +110,38 @@ public final class GenerationService {
     IdempotencyKey idempotency = key;
     GenerationRequest request = validated.request();
     return checkCallbackDestination(request.callbackUrl())
-        .compose(checked -> store.create(request, idempotency, validated.routed(), validated.routes()))
+        .compose(checked -> store(new NewGeneration(request, idempotency, validated.routed(), validated.routes())))
         .recover(err -> Future.failedFuture(err instanceof GenerationStore.IdempotencyConflictException
             ? new ApiException(409, "idempotency_conflict", err.getMessage(), null)
             : err))
-        .map(created -> {
-          if (!created.replayed()) {
-            eventBus.send(Addresses.SUBMISSION_WAKE, new JsonObject().put("id", created.generation().id()));
-          }
-          return new Accepted(created.generation(), created.replayed());
-        });
+        .map(created -> new Accepted(created.generation(), created.replayed()));
+  }
+
+  /**
+   * Stores one generation together with those accepted at the same time on this event loop (one round trip and one
+   * commit for all, {@link GenerationStore#createAll}); outside an event loop, on its own.
+   */
+  private Future<GenerationStore.Created> store(NewGeneration generation) {
+    Context current = Vertx.currentContext();
+    if (current == null || !current.isEventLoopContext()) {
+      return createAll(List.of(generation)).get(0);
+    }
+    // each HTTP request runs on a context of its own duplicated from the verticle's: the batches are the verticle's
+    Context context = ((ContextInternal) current).unwrap();
+    return creates.computeIfAbsent(context, c -> new Coalescer<>(c, CREATE_BATCH, CREATES_IN_FLIGHT, this::createAll,
+        g -> g.idempotencyKey() == null ? null : List.of(g.idempotencyKey().scope(), g.idempotencyKey().key())))
+        .submit(generation);
+  }
+
+  /** Stores a batch, then wakes the submitter once for whatever of it is new (it claims all that is due). */
+  private List<Future<GenerationStore.Created>> createAll(List<NewGeneration> batch) {
+    List<Future<GenerationStore.Created>> created = store.createAll(batch);
+    Future.join(created).onComplete(done -> {
+      if (created.stream().anyMatch(c -> c.succeeded() && !c.result().replayed())) {
+        eventBus.send(Addresses.SUBMISSION_WAKE, new JsonObject());
+      }
+    });
+    return created;
   }
 
   /**
