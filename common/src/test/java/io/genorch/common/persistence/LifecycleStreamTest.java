@@ -246,4 +246,15 @@ class LifecycleStreamTest {
     assertEquals("evt_restored", events.get(0).getString("id"));
     assertEquals(2, events.size());
   }
+
+  @Test
+  void aPassIsPlannedForTheTableAsItIsNotAsItWasWhenSmall() throws Exception {
+    // a plan kept from when lifecycle_events was empty scans the table once per event: quadratic in the backlog
+    try (Connection c = db.connect(); var st = c.createStatement();
+        var rs = st.executeQuery("SELECT array_to_string(proconfig, ',') FROM pg_proc"
+            + " WHERE proname = 'sequence_lifecycle_events'")) {
+      assertTrue(rs.next(), "the pass function exists");
+      assertEquals("plan_cache_mode=force_custom_plan", rs.getString(1));
+    }
+  }
 }
