@@ -266,10 +266,14 @@ public final class Sql {
 
   // provider circuits (ProviderHealth): one row per provider, every decision one statement over it
 
+  /**
+   * A plain UPDATE, not an upsert: no row is the same as closed without failures, and a circuit already so (nearly
+   * every success) is then only read. An upsert locks the existing row even when its WHERE is false, so every
+   * accepted submit wrote a row lock and waited for a WAL flush, and concurrent ones queued on that lock.
+   */
   static final String CIRCUIT_SUCCESS =
-      "INSERT INTO provider_health (provider) VALUES ($1) ON CONFLICT (provider) DO UPDATE SET state = 'closed',"
-          + " consecutive_failures = 0, opened_at = NULL, probe_at = NULL, updated_at = now()"
-          + " WHERE provider_health.state <> 'closed' OR provider_health.consecutive_failures <> 0";
+      "UPDATE provider_health SET state = 'closed', consecutive_failures = 0, opened_at = NULL, probe_at = NULL,"
+          + " updated_at = now() WHERE provider = $1 AND (state <> 'closed' OR consecutive_failures <> 0)";
 
   /** $2: failures in a row that open it. A failed probe opens it again at once; an open one keeps its opened_at. */
   static final String CIRCUIT_FAILURE =

@@ -50,6 +50,26 @@ class ProviderHealthTest {
         + " probe_at = probe_at - interval '1 minute' WHERE provider = '" + provider + "'");
   }
 
+  /**
+   * The submitter reports a success after every accepted submit: on a circuit that is closed without failures (or
+   * has no row) that must write nothing, not even a row lock, so that it costs no WAL flush and no wait.
+   */
+  @Test
+  void aSuccessOnAHealthyCircuitWritesNothing() {
+    Await.result(instanceA.recordSuccess("vidgo"));
+    assertEquals(0, db.count("SELECT count(*) FROM provider_health WHERE provider = 'vidgo'"), "no row made");
+    Await.result(instanceA.recordFailure("vidgo"));
+    Await.result(instanceA.recordSuccess("vidgo"));
+    db.execute("UPDATE provider_health SET updated_at = '2000-01-01' WHERE provider = 'vidgo'");
+    long xmin = db.count("SELECT xmin::text::bigint FROM provider_health WHERE provider = 'vidgo'");
+    Await.result(instanceB.recordSuccess("vidgo"));
+    assertEquals(xmin, db.count("SELECT xmin::text::bigint FROM provider_health WHERE provider = 'vidgo'"),
+        "the closed row was not written again");
+    assertEquals(0, db.count("SELECT count(*) FROM provider_health WHERE provider = 'vidgo' AND xmax <> '0'"),
+        "nor locked");
+    assertEquals(ProviderHealth.Health.OK, Await.result(instanceA.state("vidgo")).health());
+  }
+
   @Test
   void opensAfterFailuresInARowAndASuccessResetsTheCount() {
     assertTrue(Await.result(instanceA.allowRequest("vidgo")), "a provider never seen is closed");
