@@ -206,7 +206,7 @@ public final class Sql {
    */
   static final String TAKE_PERMIT_SLOT =
       "WITH free AS (SELECT slot FROM provider_permit_slots"
-          + " WHERE provider = $1 AND slot + 0 < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
           + " ORDER BY used_at LIMIT 1 FOR UPDATE SKIP LOCKED),"
           + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
           + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
@@ -223,15 +223,10 @@ public final class Sql {
    * clock) in one statement, as {@link #TAKE_PERMIT_SLOT} takes one: the longest-idle free slots first, then, for
    * what they do not cover, new slots above the highest, up to the budget. Answers how many were granted and how
    * many new slots other requests added at the same moment ({@code raced}: ask again for those).
-   *
-   * <p>In both, {@code slot + 0} keeps the slot bound out of the index condition, so the free slots are found
-   * through provider_permit_slots_idle_idx (reading only the idle ones) even before the table has statistics; with
-   * {@code slot < $2} on the primary key a new or fast-growing table was read whole by every permit (measured: 2,000
-   * rows per statement once a provider had 2,000 slots, as in PollerBenchmark).
    */
   static final String TAKE_PERMIT_SLOTS =
       "WITH free AS (SELECT slot FROM provider_permit_slots"
-          + " WHERE provider = $1 AND slot + 0 < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
           + " ORDER BY used_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
           + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
           + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
