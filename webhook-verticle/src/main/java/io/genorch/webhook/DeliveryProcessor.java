@@ -67,7 +67,8 @@ final class DeliveryProcessor {
 
   /**
    * Deliveries settled in one transaction at most, and such transactions under way at once: two, so one batch
-   * gathers while the other commits.
+   * gathers (or the database works on it) while the other commits. The lanes' deliveries are split between the two
+   * ({@link #settlementBatch}), so both are busy: one batch of all of them would leave the second idle.
    */
   static final int SETTLEMENT_BATCH = 64;
   static final int SETTLEMENTS_IN_FLIGHT = 2;
@@ -87,8 +88,14 @@ final class DeliveryProcessor {
     this.ctx = ctx;
     this.pool = ctx.pool();
     this.options = options;
-    this.settlements = new Coalescer<>(context, SETTLEMENT_BATCH, SETTLEMENTS_IN_FLIGHT, ctx.store()::settleWebhooks,
-        settlement -> settlement.delivery().generationId());
+    // the lanes start a claimed batch in one callback: gathered, its settlements share one transaction
+    this.settlements = Coalescer.gatheringEachTurn(context, settlementBatch(options.concurrency()),
+        SETTLEMENTS_IN_FLIGHT, ctx.store()::settleWebhooks, settlement -> settlement.delivery().generationId());
+  }
+
+  /** The deliveries of {@code concurrency} lanes in {@link #SETTLEMENTS_IN_FLIGHT} batches, at most {@link #SETTLEMENT_BATCH}. */
+  static int settlementBatch(int concurrency) {
+    return Math.min(SETTLEMENT_BATCH, Math.max(1, (concurrency + SETTLEMENTS_IN_FLIGHT - 1) / SETTLEMENTS_IN_FLIGHT));
   }
 
   /**

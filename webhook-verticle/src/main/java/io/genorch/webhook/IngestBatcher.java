@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Stores the deliveries of concurrent webhook requests together: one {@link WebhookSql#INGEST} statement (one
  * commit, one WAL flush) for all that are waiting, instead of one statement and one commit each ({@link Coalescer}:
- * nothing waits on purpose, batches grow with the load, an unloaded delivery is acknowledged as fast as before).
+ * nothing waits on a timer, a delivery waits at most for the end of the event loop's run that read it, so the
+ * requests read together go together; batches grow with the load).
  * Each delivery is answered only after its statement committed, so an acknowledgement stays as durable as before
  * (synchronous_commit as the server has it).
  */
@@ -51,7 +52,8 @@ final class IngestBatcher {
 
   IngestBatcher(Context context, Pool pool, int maxBatch, int maxInFlight) {
     this.pool = pool;
-    this.coalescer = new Coalescer<>(context, maxBatch, maxInFlight, this::storeAll, null);
+    // requests read in one run of the event loop are stored together, the first one included
+    this.coalescer = Coalescer.gatheringEachTurn(context, maxBatch, maxInFlight, this::storeAll, null);
   }
 
   Future<Optional<Stored>> store(Ingest ingest) {

@@ -53,7 +53,7 @@ final class WebhookSql {
 
   /**
    * An identical earlier delivery that was applied, looked for before a confirmation spends a status call (the store
-   * looks again in the statement that locks the generation when it settles: {@code Sql.SELECT_GENERATION_FOR_WEBHOOK}, same outcomes). One
+   * looks again in the statement that locks the generation when it settles: {@code Sql.SELECT_GENERATIONS_FOR_WEBHOOKS}, same outcomes). One
    * that was given up, unreadable or not confirmed settled nothing, so a redelivery of the same body gets its own
    * chance.
    */

@@ -97,15 +97,18 @@ class WebhookBenchmark {
     result(server.undeploy(h.verticle.deploymentID()));
     WebhookVerticle ingestOnly = new WebhookVerticle(h.ctx, 0, WebhookOptions.from(config).withProcessing(false));
     String ingestOnlyId = result(server.deployVerticle(ingestOnly));
+    long walBeforeFill = walPosition(db);
     long fillStart = System.nanoTime();
     long[] filled = drive(http, ingestOnly.actualPort(), "drain", BACKLOG, BACKLOG, CONCURRENCY, Instant.now().plus(TIME_LIMIT));
     long fillNanos = System.nanoTime() - fillStart;
     long[] filledSorted = Arrays.stream(filled).filter(l -> l >= 0).sorted().toArray();
     long stored = filledSorted.length;
+    long walAfterFill = walPosition(db);
     WebhookVerticle processing = new WebhookVerticle(h.ctx, 0, WebhookOptions.from(config));
     long drainStart = System.nanoTime();
     result(server.deployVerticle(processing));
     long drainNanos = waitProcessed(db, Instant.now().plus(TIME_LIMIT));
+    long walAfterDrain = walPosition(db);
     long drainedTransitions = db.count("SELECT count(*) FROM generations WHERE id LIKE 'gen_drain_%' AND status = 'succeeded'");
     if (drainNanos >= 0) {
       drainNanos = System.nanoTime() - drainStart;
@@ -163,6 +166,9 @@ class WebhookBenchmark {
         .rate("backlog applied", drainNanos < 0 ? 0 : drainedTransitions / seconds(drainNanos), "transitions",
             drainNanos < 0 ? "NOT drained within the time limit" : String.format("(%d generations succeeded, backlog"
                 + " drained in %.2f s from the deploy)", drainedTransitions, seconds(drainNanos)))
+        .line("WAL written", String.format("%.0f bytes per stored delivery (acks alone), %.0f bytes per applied"
+            + " transition (backlog applied); the whole server's WAL over each phase", (walAfterFill - walBeforeFill)
+            / (double) Math.max(1, stored), (walAfterDrain - walAfterFill) / (double) Math.max(1, drainedTransitions)))
         .line("fixed rate", String.format("%d deliveries offered at %d/s (open loop, %.2f s; latency from each one's"
             + " scheduled send): %d x 200", rateCount, FIXED_RATE, seconds(rateNanos), rateSorted.length))
         .line("fixed-rate ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %s",
@@ -326,6 +332,11 @@ class WebhookBenchmark {
     } catch (java.sql.SQLException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The server's WAL insert position in bytes: its difference over a phase is the WAL that phase wrote. */
+  private static long walPosition(TestDatabase db) {
+    return db.count("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint");
   }
 
   private static String versionOf(TestDatabase db) {

@@ -26,4 +26,12 @@ class WebhookOptionsTest {
     WebhookOptions options = WebhookOptions.from(OrchConfig.of(Map.of("ORCH_PROVIDER_TIMEOUT_MS", "45000")));
     assertTrue(options.lease().compareTo(Duration.ofSeconds(45)) > 0, options.lease().toString());
   }
+
+  @Test
+  void theLanesDeliveriesAreSplitBetweenTheSettlementsUnderWay() {
+    assertEquals(16, DeliveryProcessor.settlementBatch(32), "the default concurrency: two batches of 16 at once");
+    assertEquals(1, DeliveryProcessor.settlementBatch(1));
+    assertEquals(2, DeliveryProcessor.settlementBatch(3));
+    assertEquals(DeliveryProcessor.SETTLEMENT_BATCH, DeliveryProcessor.settlementBatch(10_000));
+  }
 }

@@ -502,27 +502,20 @@ public final class GenerationStore {
    * exist.
    */
   public Future<WebhookSettled> settleWebhook(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {
-    return pool.<WebhookSettled>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_WEBHOOK)
-            .execute(Tuple.of(delivery.generationId(), Buffer.buffer(delivery.bodySha256()), delivery.id()))
-            .compose(rows -> {
-              if (rows.size() == 0) {
-                throw new NoSuchElementException("no generation " + delivery.generationId());
-              }
-              return settleLocked(conn, delivery, rows.iterator().next(), decide);
-            }))
-        .onSuccess(settled -> published(settled.applied()));
+    return settleTogether(List.of(new WebhookSettlement(delivery, decide))).map(settled -> settled.get(0));
   }
 
   /** One delivery for {@link #settleWebhooks}: what it is and how to decide once its generation is locked. */
   public record WebhookSettlement(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {}
 
   /**
-   * Settles deliveries of different generations as {@link #settleWebhook} does each, in one transaction: one
-   * statement locks every generation (in id order, so two such batches never deadlock) and finds each delivery's
-   * applied twin, the transitions' writes are sent together, one statement marks every delivery (and writes the
-   * entries of those that only record), and one commit covers them. When that transaction
-   * fails (a generation gone, a deadlock with another writer, a bad row), each delivery is settled on its own, so
-   * one failure never loses the others. Answers one future per settlement, in the order given.
+   * Settles deliveries of different generations as {@link #settleWebhook} does each, in one transaction of two
+   * statements whatever the batch's size: one locks every generation (in id order, so two such batches never
+   * deadlock) and finds each delivery's applied twin; one writes everything that follows (every transition's row
+   * update, timeline entries, lifecycle event, client callback and output copies, the entries of the deliveries
+   * that only record, and every delivery's marking); one commit covers them. When that transaction fails (a
+   * generation gone, a deadlock with another writer, a bad row), each delivery is settled on its own, so one failure
+   * never loses the others. Answers one future per settlement, in the order given.
    *
    * @throws IllegalArgumentException when two settlements are of one generation (their order would matter)
    */
@@ -531,67 +524,20 @@ public final class GenerationStore {
       WebhookSettlement only = settlements.get(0);
       return List.of(settleWebhook(only.delivery(), only.decide()));
     }
-    int n = settlements.size();
-    String[] generationIds = new String[n];
-    Buffer[] shas = new Buffer[n];
-    Long[] deliveryIds = new Long[n];
-    Map<String, Integer> index = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      WebhookDelivery d = settlements.get(i).delivery();
-      if (index.put(d.generationId(), i) != null) {
-        throw new IllegalArgumentException("two deliveries of " + d.generationId() + " in one batch");
+    java.util.Set<String> generations = new java.util.HashSet<>();
+    for (WebhookSettlement settlement : settlements) {
+      if (!generations.add(settlement.delivery().generationId())) {
+        throw new IllegalArgumentException("two deliveries of " + settlement.delivery().generationId() + " in one batch");
       }
-      generationIds[i] = d.generationId();
-      shas[i] = Buffer.buffer(d.bodySha256());
-      deliveryIds[i] = d.id();
     }
-    Future<List<WebhookSettled>> together = pool.withTransaction(conn -> conn
-        .preparedQuery(Sql.SELECT_GENERATIONS_FOR_WEBHOOKS)
-        .execute(Tuple.of(generationIds, shas, deliveryIds))
-        .compose(rows -> {
-          if (rows.size() != n) {
-            throw new NoSuchElementException((n - rows.size()) + " of " + n + " generations not found");
-          }
-          Row[] locked = new Row[n];
-          rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
-          // the transitions' writes are pipelined; every delivery's marking and recorded entry go in one statement
-          List<Future<WebhookSettled>> each = new ArrayList<>(n);
-          String[] outcomes = new String[n];
-          String[] types = new String[n];
-          String[] details = new String[n];
-          for (int i = 0; i < n; i++) {
-            WebhookSettlement settlement = settlements.get(i);
-            Generation before = toGeneration(locked[i]);
-            WebhookDecision decision = settlement.decide().apply(before, locked[i].getLong("twin_id"));
-            if (decision instanceof WebhookDecision.Record record) {
-              outcomes[i] = record.outcome();
-              types[i] = record.type();
-              details[i] = record.detail().encode();
-              each.add(Future.succeededFuture(new WebhookSettled(record.outcome(), null)));
-            } else {
-              WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
-              Transition transition = GenerationStateMachine.transition(
-                  before, toSchedule(locked[i]), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS));
-              String outcome = apply.outcome().apply(transition.verdict());
-              outcomes[i] = outcome;
-              each.add(write(conn, transition).map(event -> new WebhookSettled(outcome,
-                  new Applied(transition.verdict(), before, transition.after(), event))));
-            }
-          }
-          Future<?> marked = conn.preparedQuery(Sql.SETTLE_WEBHOOK_DELIVERIES)
-              .execute(Tuple.of(deliveryIds, outcomes, generationIds, types, details));
-          List<Future<?>> all = new ArrayList<>(each);
-          all.add(marked);
-          return Future.all(all).map(done -> each.stream().map(Future::result).toList());
-        }));
+    int n = settlements.size();
     List<Promise<WebhookSettled>> answers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       answers.add(Promise.promise());
     }
-    together.onComplete(ar -> {
+    settleTogether(settlements).onComplete(ar -> {
       for (int i = 0; i < n; i++) {
         if (ar.succeeded()) {
-          published(ar.result().get(i).applied());
           answers.get(i).complete(ar.result().get(i));
         } else {
           WebhookSettlement one = settlements.get(i);
@@ -602,30 +548,101 @@ public final class GenerationStore {
     return answers.stream().map(Promise::future).toList();
   }
 
-  /** The writes of one delivery whose generation {@code row} this transaction has locked (not awaited one by one). */
-  private Future<WebhookSettled> settleLocked(SqlConnection conn, WebhookDelivery delivery, Row row,
-      BiFunction<Generation, Long, WebhookDecision> decide) {
-    Generation before = toGeneration(row);
-    WebhookDecision decision;
-    try {
-      decision = decide.apply(before, row.getLong("twin_id"));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+  /** The one transaction of {@link #settleWebhooks} (of one generation each); publishes what advanced once committed. */
+  private Future<List<WebhookSettled>> settleTogether(List<WebhookSettlement> settlements) {
+    int n = settlements.size();
+    String[] generationIds = new String[n];
+    Buffer[] shas = new Buffer[n];
+    Long[] deliveryIds = new Long[n];
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      WebhookDelivery d = settlements.get(i).delivery();
+      index.put(d.generationId(), i);
+      generationIds[i] = d.generationId();
+      shas[i] = Buffer.buffer(d.bodySha256());
+      deliveryIds[i] = d.id();
     }
-    if (decision instanceof WebhookDecision.Record record) {
-      return conn.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
-          .execute(Tuple.of(delivery.id(), record.outcome(), null, record.type(), record.detail()))
-          .map(new WebhookSettled(record.outcome(), null));
-    }
-    WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
-    Transition transition = GenerationStateMachine.transition(
-        before, toSchedule(row), apply.change(), Instant.now().truncatedTo(ChronoUnit.MICROS), maxAttempts);
-    String outcome = apply.outcome().apply(transition.verdict());
-    // both statements are sent at once (the connection pipelines them); the commit waits for both
-    Future<LifecycleEvent> written = write(conn, transition);
-    Future<?> settled = conn.preparedQuery(Sql.SETTLE_WEBHOOK_DELIVERY).execute(Tuple.of(delivery.id(), outcome, null));
-    return Future.all(written, settled).map(v -> new WebhookSettled(outcome,
-        new Applied(transition.verdict(), before, transition.after(), written.result())));
+    return pool.<List<WebhookSettled>>withTransaction(conn -> conn
+        .preparedQuery(Sql.SELECT_GENERATIONS_FOR_WEBHOOKS)
+        .execute(Tuple.of(generationIds, shas, deliveryIds))
+        .compose(rows -> {
+          if (rows.size() != n) {
+            throw new NoSuchElementException(n == 1 ? "no generation " + generationIds[0]
+                : (n - rows.size()) + " of " + n + " generations not found");
+          }
+          Row[] locked = new Row[n];
+          rows.forEach(row -> locked[index.get(row.getString("id"))] = row);
+          Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+          List<WebhookSettled> settled = new ArrayList<>(n);
+          String[] outcomes = new String[n];
+          JsonArray transitions = new JsonArray();
+          JsonArray timeline = new JsonArray();
+          for (int i = 0; i < n; i++) {
+            Generation before = toGeneration(locked[i]);
+            WebhookDecision decision = settlements.get(i).decide().apply(before, locked[i].getLong("twin_id"));
+            if (decision instanceof WebhookDecision.Record record) {
+              outcomes[i] = record.outcome();
+              timeline.add(new JsonObject().put("generation_id", generationIds[i]).put("type", record.type())
+                  .put("detail", record.detail()));
+              settled.add(new WebhookSettled(record.outcome(), null));
+            } else {
+              WebhookDecision.Apply apply = (WebhookDecision.Apply) decision;
+              Transition transition = GenerationStateMachine.transition(
+                  before, toSchedule(locked[i]), apply.change(), now, maxAttempts);
+              outcomes[i] = apply.outcome().apply(transition.verdict());
+              LifecycleEvent event = transitionJson(transition, transitions, timeline);
+              settled.add(new WebhookSettled(outcomes[i],
+                  new Applied(transition.verdict(), before, transition.after(), event)));
+            }
+          }
+          return conn.preparedQuery(Sql.SETTLE_WEBHOOKS)
+              .execute(Tuple.of(transitions, timeline, deliveryIds, outcomes,
+                  copyOutputsFor == null ? null : (double) copyOutputsFor.toSeconds()))
+              .map(settled);
+        }))
+        .onSuccess(settled -> settled.forEach(s -> published(s.applied())));
+  }
+
+  /**
+   * A transition as {@link Sql#SETTLE_WEBHOOKS} takes it: its row and event added to {@code transitions}, its
+   * timeline entries to {@code timeline}; answers its lifecycle event, or null.
+   */
+  private LifecycleEvent transitionJson(Transition t, JsonArray transitions, JsonArray timeline) {
+    Generation after = t.after();
+    Schedule schedule = t.schedule();
+    LifecycleEvent event = t.lifecycleEvent() ? LifecycleEvent.of(after) : null;
+    t.timeline().forEach(e -> timeline.add(new JsonObject().put("generation_id", after.id()).put("type", e.type())
+        .put("detail", e.detail())));
+    transitions.add(new JsonObject()
+        .put("id", after.id())
+        .put("updates", t.updatesGeneration())
+        .put("status", after.status().wire())
+        .put("provider_task_id", after.providerTaskId())
+        .put("progress", after.progress())
+        .put("outputs", outputsJson(after.outputs()))
+        .put("error", after.error() == null ? null : after.error().toJson())
+        .put("resolved_by", after.resolvedBy() == null ? null : after.resolvedBy().wire())
+        .put("submitted_at", iso(after.submittedAt()))
+        .put("completed_at", iso(after.completedAt()))
+        .put("updated_at", iso(after.updatedAt()))
+        .put("next_check_at", iso(schedule.nextCheckAt()))
+        .put("deadline_at", iso(schedule.deadlineAt()))
+        .put("submit_state", schedule.submitState())
+        .put("next_submit_at", iso(schedule.nextSubmitAt()))
+        .put("provider", after.provider())
+        .put("model", after.model())
+        .put("attempts", Generation.attemptsJson(after.attempts()))
+        .put("event_id", event == null ? null : event.id())
+        .put("event_type", event == null ? null : event.type())
+        .put("event_at", event == null ? null : iso(event.occurredAt()))
+        .put("event_payload", event == null ? null : event.toJson())
+        .put("callback_url", t.clientCallback() ? after.callbackUrl() : null)
+        .put("copy_outputs", t.lifecycleEvent() && after.status() == GenerationStatus.SUCCEEDED));
+    return event;
+  }
+
+  private static String iso(Instant instant) {
+    return instant == null ? null : instant.toString();
   }
 
   /**

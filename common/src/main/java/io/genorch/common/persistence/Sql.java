@@ -138,21 +138,12 @@ public final class Sql {
   static final String APPLIED_WEBHOOK_OUTCOMES = "'advanced', 'stayed', 'duplicate', 'rejected', 'rerun', 'superseded'";
 
   /**
-   * A webhook delivery's one read: the generation row ($1), locked, with its schedule, and the first identical
-   * earlier delivery ($2 the body's SHA-256, $3 this delivery) that was applied, in the same round trip. The lookup
-   * reads the statement's snapshot: a twin another instance commits meanwhile can be missed, and then the state
-   * machine makes the repeat a duplicate. One given up, unreadable or not confirmed settled nothing, so a
-   * redelivery of the same body gets its own chance.
-   */
-  static final String SELECT_GENERATION_FOR_WEBHOOK =
-      "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
-          + " routes IS NOT NULL AS routed, (SELECT t.id FROM webhook_deliveries t WHERE t.generation_id = $1 AND t.body_sha256 = $2 AND t.id <> $3"
-          + " AND t.processed_at IS NOT NULL AND t.outcome IN (" + APPLIED_WEBHOOK_OUTCOMES + ") ORDER BY t.id LIMIT 1)"
-          + " AS twin_id FROM generations WHERE id = $1 FOR UPDATE";
-
-  /**
-   * The same for several deliveries ($1 generation ids, $2 body hashes, $3 delivery ids, one per generation): every
-   * generation locked in id order, so two batches locking overlapping rows never wait for each other in a cycle.
+   * Settling webhook deliveries, the one read ($1 generation ids, $2 body hashes, $3 delivery ids, one per
+   * generation): every generation row, locked in id order (two batches locking overlapping rows never wait for each
+   * other in a cycle), with its schedule, and for each delivery the first identical earlier delivery of its
+   * generation that was applied, in the same round trip. The lookup reads the statement's snapshot: a twin another
+   * instance commits meanwhile can be missed, and then the state machine makes the repeat a duplicate. One given up,
+   * unreadable or not confirmed settled nothing, so a redelivery of the same body gets its own chance.
    */
   static final String SELECT_GENERATIONS_FOR_WEBHOOKS =
       "SELECT " + GENERATION_COLUMNS + ", next_check_at, deadline_at, submit_state, next_submit_at,"
@@ -162,23 +153,46 @@ public final class Sql {
           + " FROM generations g JOIN unnest($1::text[], $2::bytea[], $3::bigint[]) AS r(generation_id, sha, delivery_id)"
           + " ON g.id = r.generation_id ORDER BY g.id FOR UPDATE OF g";
 
-  /** Marks delivery $1 processed with outcome $2 and error $3 (a delivery already processed is left as it is). */
-  static final String SETTLE_WEBHOOK_DELIVERY =
-      "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
-          + " WHERE id = $1 AND processed_at IS NULL";
-
   /**
-   * Marks the deliveries $1 of a settled batch processed, each with its outcome $2, and writes the timeline entry
-   * of each that only records (type $4 and JSON detail $5 about generation $3; null type: none), in one statement.
-   * A delivery already processed keeps its marking, as with {@link #SETTLE_WEBHOOK_DELIVERY}.
+   * Every write of a settled batch of webhook deliveries in one statement, whatever its size: $1 the transitions
+   * (a JSON array, one object per transition, fields as in {@link #WRITE_TRANSITION}: the row update when
+   * {@code updates}, the lifecycle event when {@code event_id} is set, its client callback when {@code callback_url}
+   * is, and with {@code copy_outputs} the output copies of a generation that just succeeded, retried $5 seconds
+   * when the provider gave no expiry, none when $5 is null), $2 the timeline entries in order (a JSON array of
+   * {generation_id, type, detail}: the transitions' and those of the deliveries that only record), $3 the
+   * deliveries, marked processed with their outcomes $4 (one already processed keeps its marking). The copies read
+   * the outputs from $1, not from the row: the update of the same statement is not visible to them.
    */
-  static final String SETTLE_WEBHOOK_DELIVERIES =
-      "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
-          + " WITH ORDINALITY AS r(id, outcome, generation_id, type, detail, n)),"
-          + " settled AS (UPDATE webhook_deliveries d SET processed_at = now(), outcome = r.outcome, last_error = NULL"
-          + " FROM r WHERE d.id = r.id AND d.processed_at IS NULL)"
-          + " INSERT INTO generation_events (generation_id, type, detail)"
-          + " SELECT r.generation_id, r.type, r.detail::jsonb FROM r WHERE r.type IS NOT NULL ORDER BY r.n";
+  static final String SETTLE_WEBHOOKS =
+      "WITH t AS (SELECT * FROM json_to_recordset($1::json) AS t(id text, updates boolean, status text,"
+          + " provider_task_id text, progress integer, outputs jsonb, error jsonb, resolved_by text,"
+          + " submitted_at timestamptz, completed_at timestamptz, updated_at timestamptz, next_check_at timestamptz,"
+          + " deadline_at timestamptz, submit_state text, next_submit_at timestamptz, provider text, model text,"
+          + " attempts jsonb, event_id text, event_type text, event_at timestamptz, event_payload json,"
+          + " callback_url text, copy_outputs boolean)),"
+          + " updated AS (UPDATE generations g SET status = t.status, provider_task_id = t.provider_task_id,"
+          + " progress = t.progress, outputs = t.outputs, error = t.error, resolved_by = t.resolved_by,"
+          + " submitted_at = t.submitted_at, completed_at = t.completed_at, updated_at = t.updated_at,"
+          + " next_check_at = t.next_check_at, deadline_at = t.deadline_at, submit_state = t.submit_state,"
+          + " next_submit_at = t.next_submit_at, provider = t.provider, model = t.model, attempts = t.attempts"
+          + " FROM t WHERE g.id = t.id AND t.updates),"
+          + " timeline AS (INSERT INTO generation_events (generation_id, type, detail)"
+          + "   SELECT e.entry->>'generation_id', e.entry->>'type', (e.entry->'detail')::jsonb"
+          + "   FROM json_array_elements($2::json) WITH ORDINALITY AS e(entry, n) ORDER BY e.n),"
+          + " lifecycle AS (INSERT INTO lifecycle_events (id, type, generation_id, occurred_at, payload)"
+          + "   SELECT t.event_id, t.event_type, t.id, t.event_at, t.event_payload FROM t WHERE t.event_id IS NOT NULL"
+          + "   RETURNING id),"
+          + " callback AS (INSERT INTO client_callbacks (event_id, generation_id, url)"
+          + "   SELECT t.event_id, t.id, t.callback_url FROM t JOIN lifecycle l ON l.id = t.event_id"
+          + "   WHERE t.callback_url IS NOT NULL),"
+          + " copies AS (INSERT INTO output_copies (generation_id, idx, source_url, retry_until)"
+          + "   SELECT t.id, o.ord - 1, o.value->>'sourceUrl',"
+          + "   COALESCE((o.value->>'expiresAt')::timestamptz, now() + make_interval(secs => $5::float8))"
+          + "   FROM t, jsonb_array_elements(t.outputs) WITH ORDINALITY AS o(value, ord)"
+          + "   WHERE t.copy_outputs AND $5::float8 IS NOT NULL AND o.value->>'sourceUrl' IS NOT NULL"
+          + "   ON CONFLICT DO NOTHING)"
+          + " UPDATE webhook_deliveries d SET processed_at = now(), outcome = m.outcome, last_error = NULL"
+          + " FROM unnest($3::bigint[], $4::text[]) AS m(id, outcome) WHERE d.id = m.id AND d.processed_at IS NULL";
 
   /**
    * The generations $1 locked for one transaction that applies a change to each, in id order (two such batches

@@ -21,6 +21,10 @@ import java.util.function.Function;
  * Two requests with the same non-null {@link #Coalescer key} never share a batch (the later one waits for the next,
  * keeping their order). State is touched only on {@code context}.
  *
+ * <p>{@link #gatheringEachTurn} makes one that also gathers what is submitted during one run of the context's event
+ * loop (e.g. the items of a claimed batch, started one after the other in one callback): the first of them is sent
+ * at the end of that run, with the others, instead of alone while they queue behind it.
+ *
  * @param <I> one request
  * @param <O> its answer
  */
@@ -33,8 +37,10 @@ public final class Coalescer<I, O> {
   private final int maxInFlight;
   private final Function<List<I>, List<Future<O>>> run;
   private final Function<I, Object> key;
+  private final boolean gatherEachTurn;
   private final Queue<Waiting<I, O>> waiting = new ArrayDeque<>();
   private int inFlight;
+  private boolean sendScheduled;
 
   /**
    * @param run does one batch and answers one future per request, in the order given (may throw: every request of
@@ -43,6 +49,20 @@ public final class Coalescer<I, O> {
    */
   public Coalescer(Context context, int maxBatch, int maxInFlight, Function<List<I>, List<Future<O>>> run,
       Function<I, Object> key) {
+    this(context, maxBatch, maxInFlight, run, key, false);
+  }
+
+  /**
+   * A coalescer that sends what was submitted during one run of the context's event loop together: a request waits
+   * at most until the code that submitted it returns to the event loop (no timer, nothing slower).
+   */
+  public static <I, O> Coalescer<I, O> gatheringEachTurn(Context context, int maxBatch, int maxInFlight,
+      Function<List<I>, List<Future<O>>> run, Function<I, Object> key) {
+    return new Coalescer<>(context, maxBatch, maxInFlight, run, key, true);
+  }
+
+  private Coalescer(Context context, int maxBatch, int maxInFlight, Function<List<I>, List<Future<O>>> run,
+      Function<I, Object> key, boolean gatherEachTurn) {
     if (maxBatch < 1 || maxInFlight < 1) {
       throw new IllegalArgumentException("maxBatch and maxInFlight must be at least 1");
     }
@@ -51,6 +71,7 @@ public final class Coalescer<I, O> {
     this.maxInFlight = maxInFlight;
     this.run = run;
     this.key = key;
+    this.gatherEachTurn = gatherEachTurn;
   }
 
   /** Queues one request; callable from any thread. */
@@ -66,7 +87,15 @@ public final class Coalescer<I, O> {
 
   private void enqueue(Waiting<I, O> w) {
     waiting.add(w);
-    send();
+    if (!gatherEachTurn) {
+      send();
+    } else if (!sendScheduled) {
+      sendScheduled = true;
+      context.runOnContext(v -> {
+        sendScheduled = false;
+        send();
+      });
+    }
   }
 
   private void send() {

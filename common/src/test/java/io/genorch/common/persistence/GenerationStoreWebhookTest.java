@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.domain.GenerationError;
 import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.domain.Output;
@@ -18,6 +19,7 @@ import io.genorch.common.statemachine.Source;
 import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
@@ -203,6 +205,58 @@ class GenerationStoreWebhookTest {
         + " AND source_url = 'https://cdn.example/v.mp4' AND generation_id IN " + inList));
     assertEquals(1, db.count("SELECT count(DISTINCT xmin::text) FROM output_copies WHERE generation_id IN " + inList),
         "scheduled in the batch's one transaction");
+  }
+
+  @Test
+  void aBatchReRunsARetryableFailureAsOneDeliveryAloneDoes(Vertx vertx) {
+    store = new GenerationStore(db.open().pool(vertx, 4, 100), vertx.eventBus(), generation -> {}, null, 3);
+    // routed (it has routes to run on): only such a generation is re-run
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      ids.add(result(store.create(new GenerationRequest("runblob-sora", "sora-2", "a red fox", null, "9:16", 10, null,
+          null, null), null, null, new JsonArray().add(new JsonObject().put("provider", "runblob-sora")
+          .put("providerModel", "sora-2")))).generation().id());
+    }
+    List<WebhookSettlement> batch = new ArrayList<>();
+    ids.forEach(id -> batch.add(new WebhookSettlement(new WebhookDelivery(delivery(id), id, SHA),
+        (generation, twin) -> new WebhookDecision.Apply(new Change(Source.WEBHOOK, GenerationStatus.FAILED, "task-1",
+            null, null, new GenerationError("TASK_FAILED", "failed at the provider", true), new JsonObject(), null, null)
+            .withAttempt(1), verdict -> verdict.name().toLowerCase(Locale.ROOT)))));
+
+    List<WebhookSettled> settled = store.settleWebhooks(batch).stream().map(f -> result(f)).toList();
+
+    assertEquals(List.of("rerun", "rerun"), settled.stream().map(WebhookSettled::outcome).toList(),
+        "ORCH_MAX_ATTEMPTS holds for a batch as for one delivery");
+    String inList = "('" + String.join("','", ids) + "')";
+    assertEquals(2, db.count("SELECT count(*) FROM generations WHERE status = 'queued' AND id IN " + inList));
+  }
+
+  @Test
+  void aBatchWritesEachTransitionsTimelineInOrderItsLifecycleEventAndClientCallback() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(result(store.create(new GenerationRequest("runblob-sora", "sora-2", "a red fox", null, "9:16", 10, null,
+          "https://client.example/cb", null), null)).generation().id());
+    }
+    List<WebhookSettlement> batch = new ArrayList<>();
+    ids.forEach(id -> batch.add(new WebhookSettlement(new WebhookDelivery(delivery(id), id, SHA),
+        (generation, twin) -> new WebhookDecision.Apply(succeeded(), verdict -> "advanced"))));
+
+    List<WebhookSettled> settled = store.settleWebhooks(batch).stream().map(f -> result(f)).toList();
+
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      assertEquals(List.of("accepted", "webhook_received", "succeeded"), result(store.timeline(id)).orElseThrow().stream()
+          .map(GenerationStore.TimelineEntry::type).toList());
+      String eventId = settled.get(i).applied().event().id();
+      assertEquals(1, db.count("SELECT count(*) FROM lifecycle_events WHERE id = '" + eventId + "' AND generation_id = '"
+          + id + "' AND type = 'generation.succeeded' AND payload->>'id' = '" + eventId + "'"));
+      assertEquals(1, db.count("SELECT count(*) FROM client_callbacks WHERE event_id = '" + eventId
+          + "' AND url = 'https://client.example/cb'"));
+      assertEquals(1, db.count("SELECT count(*) FROM generations WHERE id = '" + id + "' AND status = 'succeeded'"
+          + " AND resolved_by = 'webhook' AND provider_task_id = 'task-1' AND completed_at IS NOT NULL"
+          + " AND outputs->0->>'sourceUrl' = 'https://cdn.example/v.mp4'"));
+    }
   }
 
   private String generation() {
