@@ -32,7 +32,7 @@ anchor() { # pgbench with the webhook-shaped transaction: 8 clients, 2 threads, 
 run() { # module test-class
   rm -f "$1"/target/benchmarks/*.txt
   ./mvnw -B -q -pl "$1" -am verify -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dtest="$2" \
-    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false -DskipITs
+    -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false -DskipITs ${BENCH_MVN_ARGS:-}
   cat "$1"/target/benchmarks/*.txt | tee -a bench-results/report.txt
 }
 

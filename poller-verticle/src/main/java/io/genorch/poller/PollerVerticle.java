@@ -40,7 +40,9 @@ public final class PollerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     reconciler = new Reconciler(ctx, options, context);
-    loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.concurrency(),
+    // every claimed generation is in progress at once: their status calls wait for one of the reconciler's
+    // ORCH_POLL_CONCURRENCY call slots, while the answers already in are stored together (one transaction for many)
+    loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.batchSize(),
         options.lease(), options.interval()), reconciler);
     ctx.metrics().workLoop(loop);
     LOG.info("Poller: every {} ms, batches of {}, lease {} ms, {} checks in flight, backoff {} ms doubling to {} ms",

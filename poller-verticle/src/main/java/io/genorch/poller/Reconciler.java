@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +66,7 @@ final class Reconciler implements Work<ClaimedCheck> {
   private final Duration callTimeout;
   private final Coalescer<String, Optional<Permit>> permits;
   private final Coalescer<ChangeOf, Applied> changes;
+  private final CallSlots calls;
   private final AtomicLong statusChecks = new AtomicLong();
   /** Answers still awaited from providers: given up on stop, so that stopping waits for writes, not for providers. */
   private final Set<Promise<StatusResult>> awaited = ConcurrentHashMap.newKeySet();
@@ -79,11 +79,7 @@ final class Reconciler implements Work<ClaimedCheck> {
     this.callTimeout = ctx.config().providerTimeout();
     this.permits = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.gate()::tryAcquireEach, null);
     this.changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
-  }
-
-  /** Runs {@code granted} under a permit (asked for together with other checks'), or {@code refused} without one. */
-  private <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
-    return ProviderGate.underPermit(permits.submit(provider), granted, refused);
+    this.calls = new CallSlots(options.concurrency());
   }
 
   /**
@@ -125,7 +121,7 @@ final class Reconciler implements Work<ClaimedCheck> {
       return handBack(c, now);
     }
     if (deadline != null && !deadline.isAfter(now)) {
-      return askable ? lastLookThenTimeOut(c, adapter, settings, deadline) : timeOut(c, deadline);
+      return askable ? lastLookThenTimeOut(c, adapter, settings, deadline, round) : timeOut(c, deadline);
     }
     if (c.providerTaskId() == null) {
       // an ambiguous submit: the provider may hold the job, but we cannot ask about it. A late callback still
@@ -136,72 +132,105 @@ final class Reconciler implements Work<ClaimedCheck> {
       LOG.warn("{} is overdue but provider {} is not enabled in this instance; looking again later", c.id(), c.provider());
       return handBack(c, notAfter(now.plus(options.backoff().cap()), deadline));
     }
-    if (round.wasRefused(c.provider())) {
-      // the gate said no to this provider a moment ago in this batch: no need to ask it again for every generation
-      return handBack(c, notAfter(now.plus(options.gateRetry()), deadline));
-    }
-    return withPermit(c.provider(),
-        () -> check(c, adapter, settings, deadline),
-        () -> {
-          round.refused(c.provider());
-          return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
-        });
+    return ask(c, adapter, settings, round).compose(asked -> {
+      if (asked instanceof Asked.Answered answered) {
+        return record(c, answered.result(), deadline);
+      }
+      if (asked == Asked.REFUSED) {
+        return handBack(c, notAfter(Instant.now().plus(options.gateRetry()), deadline));
+      }
+      return asked == Asked.TOO_LATE ? handBack(c, Instant.now()) : Future.succeededFuture();
+    });
   }
 
-  private Future<Void> check(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
-    if (stopped) {
-      return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
-    }
-    return askStatus(c, adapter, settings).compose(result -> {
+  /** What came of asking a provider about a generation. */
+  private sealed interface Asked {
+    /** The gate refused a permit (now or a moment ago in this round). */
+    Asked REFUSED = new Other();
+    /** Too little of the claim was left when its turn came for a call to fit in it. */
+    Asked TOO_LATE = new Other();
+    /** The poller stopped: nothing is written. */
+    Asked STOPPED = new Other();
+
+    record Answered(StatusResult result) implements Asked {}
+
+    final class Other implements Asked {}
+  }
+
+  /**
+   * Asks the provider about {@code c} once one of this instance's {@code ORCH_POLL_CONCURRENCY} call slots is free
+   * and the gate grants a permit (asked for together with other checks'). The slot and the permit are held only
+   * until the provider answered, not while the answer is stored: they bound calls to providers, and storing shares a
+   * transaction with other answers. The claim is checked when the turn comes, since waiting for a slot takes time.
+   */
+  private Future<Asked> ask(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Round round) {
+    return calls.acquire().compose(slot -> {
+      Future<Asked> asked;
       if (stopped) {
-        return Future.succeededFuture(); // see stop(): the answer is asked for again after the lease
+        asked = Future.succeededFuture(Asked.STOPPED); // its client may be closed already
+      } else if (round.leaseLeft().compareTo(callTimeout) < 0) {
+        // the answer could come after the claim ran out, when another instance may be asking too: due again now,
+        // to be claimed afresh
+        asked = Future.succeededFuture(Asked.TOO_LATE);
+      } else if (round.wasRefused(c.provider())) {
+        // the gate said no to this provider a moment ago in this round: no need to ask it again for every generation
+        asked = Future.succeededFuture(Asked.REFUSED);
+      } else {
+        asked = ProviderGate.underPermit(permits.submit(c.provider()),
+            () -> askStatus(c, adapter, settings).map(result -> stopped ? Asked.STOPPED : new Asked.Answered(result)),
+            () -> {
+              round.refused(c.provider());
+              return Future.succeededFuture(Asked.REFUSED);
+            });
       }
-      JsonObject detail = new JsonObject().put("attempt", c.checks());
-      Instant now = Instant.now();
-      if (result instanceof StatusResult.Known known) {
-        ProviderOutcome outcome = known.outcome();
-        detail.put("result", "known").put("providerStatus", outcome.rawStatus());
-        if (outcome.unknownStatus()) {
-          detail.put("unknownStatus", true);
-        }
-        // the schedule only matters if it is still running afterwards; a terminal status clears it
-        Instant next = options.backoff().nextCheck(now, c.checks(), null, deadline);
-        return apply(c, Change.fromOutcome(Source.POLL, outcome, detail).withSchedule(next, deadline));
-      }
-      if (result instanceof StatusResult.NotFound notFound) {
-        detail.put("result", "not_found").put("providerDetail", notFound.detail());
-        GenerationError error = new GenerationError("PROVIDER_TASK_NOT_FOUND",
-            c.provider() + " does not know task " + c.providerTaskId() + " any more", true);
-        return apply(c, new Change(Source.POLL, GenerationStatus.FAILED, null, null, null, error, detail, null, null));
-      }
-      StatusResult.Transient unavailable = (StatusResult.Transient) result;
-      Instant next = options.backoff().nextCheck(now, c.checks(), unavailable.retryAfter(), deadline);
-      detail.put("result", "unavailable").put("reason", unavailable.reason()).put("nextCheckAt", next.toString());
-      return ctx.store().polledLater(c.id(), next, detail);
+      return asked.eventually(() -> {
+        calls.release();
+        return Future.succeededFuture();
+      });
     });
+  }
+
+  /** Stores what a check learned (see stop(): nothing once stopped, the answer is asked for again after the lease). */
+  private Future<Void> record(ClaimedCheck c, StatusResult result, Instant deadline) {
+    JsonObject detail = new JsonObject().put("attempt", c.checks());
+    Instant now = Instant.now();
+    if (result instanceof StatusResult.Known known) {
+      ProviderOutcome outcome = known.outcome();
+      detail.put("result", "known").put("providerStatus", outcome.rawStatus());
+      if (outcome.unknownStatus()) {
+        detail.put("unknownStatus", true);
+      }
+      // the schedule only matters if it is still running afterwards; a terminal status clears it
+      Instant next = options.backoff().nextCheck(now, c.checks(), null, deadline);
+      return apply(c, Change.fromOutcome(Source.POLL, outcome, detail).withSchedule(next, deadline));
+    }
+    if (result instanceof StatusResult.NotFound notFound) {
+      detail.put("result", "not_found").put("providerDetail", notFound.detail());
+      GenerationError error = new GenerationError("PROVIDER_TASK_NOT_FOUND",
+          c.provider() + " does not know task " + c.providerTaskId() + " any more", true);
+      return apply(c, new Change(Source.POLL, GenerationStatus.FAILED, null, null, null, error, detail, null, null));
+    }
+    StatusResult.Transient unavailable = (StatusResult.Transient) result;
+    Instant next = options.backoff().nextCheck(now, c.checks(), unavailable.retryAfter(), deadline);
+    detail.put("result", "unavailable").put("reason", unavailable.reason()).put("nextCheckAt", next.toString());
+    return ctx.store().polledLater(c.id(), next, detail);
   }
 
   /**
    * At the deadline the provider is asked once more, within its budget: a job that finished while its callback was
    * lost is recorded as it ended rather than as timed out. Anything short of a terminal answer times it out.
    */
-  private Future<Void> lastLookThenTimeOut(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
-    if (stopped) {
-      return Future.succeededFuture();
-    }
-    return withPermit(c.provider(), () -> lastLook(c, adapter, settings, deadline), () -> timeOut(c, deadline));
-  }
-
-  private Future<Void> lastLook(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline) {
-    if (stopped) {
-      return Future.succeededFuture(); // stopped while waiting for the permit: its client may be closed already
-    }
-    return askStatus(c, adapter, settings).compose(result -> {
-      if (stopped) {
-        return Future.<Void>succeededFuture();
+  private Future<Void> lastLookThenTimeOut(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Instant deadline,
+      Round round) {
+    return ask(c, adapter, settings, round).compose(asked -> {
+      if (asked == Asked.REFUSED) {
+        return timeOut(c, deadline);
+      }
+      if (!(asked instanceof Asked.Answered answered)) {
+        return asked == Asked.TOO_LATE ? handBack(c, Instant.now()) : Future.succeededFuture();
       }
       JsonObject detail = new JsonObject().put("attempt", c.checks()).put("atDeadline", true);
-      if (!(result instanceof StatusResult.Known known)) {
+      if (!(answered.result() instanceof StatusResult.Known known)) {
         detail.put("result", "unavailable");
         return ctx.store().recordEvent(c.id(), "polled", detail).compose(v -> timeOut(c, deadline));
       }
