@@ -81,7 +81,7 @@ public final class LifecycleSequencer {
 
   /**
    * The stream's visibility lag, as of this process's latest pass: how long the oldest event it positioned waited
-   * from its transition, or, when the pass found another holding the lock, how long the oldest committed event
+   * from its transition, or, when the pass found another holding the lock, how long the next committed event in line
    * still without a position has waited. It grows while a pass elsewhere hangs holding the lock.
    */
   public double lagSeconds() {
@@ -146,7 +146,7 @@ public final class LifecycleSequencer {
    * runs one afterwards sees every event committed before it. Each statement is a transaction of its own that
    * positions up to {@value #BATCH} events; a full one is followed by the next. Answers how many events it
    * positioned, or -1 when it skipped because another pass held the lock (then the lag recorded is how long the
-   * oldest event without a position has waited: normally a pass just running elsewhere, but one that hangs with
+   * next event in line for a position has waited: normally a pass just running elsewhere, but one that hangs with
    * the lock stalls the stream).
    */
   Future<Integer> pass(boolean waitForLock) {
