@@ -36,10 +36,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -372,10 +374,10 @@ public final class GenerationStore {
     if (ids.size() == 1) {
       return List.of(markSending(ids.get(0), lease));
     }
-    Future<java.util.Set<String>> marked = pool.preparedQuery(Sql.MARK_SENDING_ALL)
+    Future<Set<String>> marked = pool.preparedQuery(Sql.MARK_SENDING_ALL)
         .execute(Tuple.of(ids.toArray(String[]::new), seconds(lease)))
         .map(rows -> {
-          java.util.Set<String> set = new java.util.HashSet<>();
+          Set<String> set = new HashSet<>();
           rows.forEach(row -> set.add(row.getString("id")));
           return set;
         });
@@ -467,7 +469,7 @@ public final class GenerationStore {
 
   /**
    * Runs a proposed change through the state machine under a row lock and stores what follows from it. Fails with
-   * {@link java.util.NoSuchElementException} when the generation does not exist.
+   * {@link NoSuchElementException} when the generation does not exist.
    */
   public Future<Applied> apply(String id, Change change) {
     return pool.<Applied>withTransaction(conn -> conn.preparedQuery(Sql.SELECT_GENERATION_FOR_TRANSITION)
@@ -611,7 +613,7 @@ public final class GenerationStore {
       WebhookSettlement only = settlements.get(0);
       return List.of(settleWebhook(only.delivery(), only.decide()));
     }
-    java.util.Set<String> generations = new java.util.HashSet<>();
+    Set<String> generations = new HashSet<>();
     for (WebhookSettlement settlement : settlements) {
       if (!generations.add(settlement.delivery().generationId())) {
         throw new IllegalArgumentException("two deliveries of " + settlement.delivery().generationId() + " in one batch");

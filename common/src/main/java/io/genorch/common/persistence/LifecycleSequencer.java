@@ -38,6 +38,8 @@ public final class LifecycleSequencer {
   /** A stalled stream is measured every pass; it is logged at most this often. */
   private static final long WARN_EVERY_SECONDS = 10;
 
+  private static final String READ_PASS_FAILED = "Lifecycle sequencer pass before a read failed; reading what is positioned: {}";
+
   /** Who asked for a pass: a reader waits for the lock (boundedly), a wake does not. */
   private enum Ask { WAKE, READER }
 
@@ -114,7 +116,7 @@ public final class LifecycleSequencer {
     Coalescer<Ask, Void> running = passes;
     Future<Void> pass = running == null ? pass(true).mapEmpty() : running.submit(Ask.READER);
     return pass.recover(err -> {
-      LOG.warn("Lifecycle sequencer pass before a read failed; reading what is positioned: {}", err.toString());
+      LOG.warn(READ_PASS_FAILED, err.toString());
       return Future.succeededFuture();
     });
   }
@@ -133,7 +135,7 @@ public final class LifecycleSequencer {
     }).recover(err -> {
       if (!stopped) {
         LOG.warn(forReader
-            ? "Lifecycle sequencer pass before a read failed; reading what is positioned: {}"
+            ? READ_PASS_FAILED
             : "Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
       }
       return Future.succeededFuture();
