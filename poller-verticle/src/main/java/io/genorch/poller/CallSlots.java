@@ -6,7 +6,8 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 
 /**
- * At most {@code size} status calls of one instance at once (ORCH_POLL_CONCURRENCY), the rest waiting in turn. Only
+ * At most {@code size} status calls to one provider from one instance at once (ORCH_POLL_CONCURRENCY; the
+ * {@link Reconciler} keeps one per provider), the rest waiting in turn. Only
  * generations already claimed wait here, so the queue is bounded by the claim's batch size; the wait is for a call
  * of this instance to end, never for a provider's budget (a refused permit hands the generation back instead).
  */

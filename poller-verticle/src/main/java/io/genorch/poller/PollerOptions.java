@@ -14,7 +14,8 @@ import java.time.Duration;
  *     {@link OrchConfig#providerCallLease()}); it must exceed the provider timeout, since a status call starts only
  *     while the claim outlasts the call (a generation with less lease left is handed back and claimed afresh), and
  *     should comfortably exceed the time to work through one batch
- * @param concurrency status calls in flight per instance (ORCH_POLL_CONCURRENCY); keep it at or under the
+ * @param concurrency status calls in flight per provider in an instance (ORCH_POLL_CONCURRENCY), each provider's
+ *     slots its own so that one slow provider never holds the checks of the others; keep it at or under the
  *     providers' ORCH_PROVIDER_&lt;ID&gt;_MAX_IN_FLIGHT, which submission shares
  * @param backoff the wait between checks of one generation (ORCH_POLL_BACKOFF_MS doubling to ORCH_POLL_BACKOFF_CAP_MS)
  * @param gateRetry when a provider's request budget is used up, how soon to try a generation again

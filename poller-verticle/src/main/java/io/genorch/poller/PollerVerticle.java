@@ -41,7 +41,7 @@ public final class PollerVerticle extends VerticleBase {
   public Future<?> start() {
     reconciler = new Reconciler(ctx, options, context);
     // every claimed generation is in progress at once: their status calls wait for one of the reconciler's
-    // ORCH_POLL_CONCURRENCY call slots, while the answers already in are stored together (one transaction for many)
+    // ORCH_POLL_CONCURRENCY call slots of their provider, while the answers already in are stored together (one transaction for many)
     loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.batchSize(),
         options.lease(), options.interval()), reconciler);
     ctx.metrics().workLoop(loop);

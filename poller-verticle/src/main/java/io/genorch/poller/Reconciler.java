@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,7 +67,12 @@ final class Reconciler implements Work<ClaimedCheck> {
   private final Duration callTimeout;
   private final Coalescer<String, Optional<Permit>> permits;
   private final Coalescer<ChangeOf, Applied> changes;
-  private final CallSlots calls;
+  /**
+   * ORCH_POLL_CONCURRENCY call slots per provider, made on first use: a provider that answers slowly (or not at all,
+   * until the provider timeout) holds only its own slots, never the checks of the others, and a provider's calls stay
+   * within its MAX_IN_FLIGHT when the setting does.
+   */
+  private final Map<String, CallSlots> calls = new ConcurrentHashMap<>();
   private final AtomicLong statusChecks = new AtomicLong();
   /** Answers still awaited from providers: given up on stop, so that stopping waits for writes, not for providers. */
   private final Set<Promise<StatusResult>> awaited = ConcurrentHashMap.newKeySet();
@@ -79,7 +85,6 @@ final class Reconciler implements Work<ClaimedCheck> {
     this.callTimeout = ctx.config().providerTimeout();
     this.permits = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.gate()::tryAcquireEach, null);
     this.changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
-    this.calls = new CallSlots(options.concurrency());
   }
 
   /**
@@ -158,13 +163,15 @@ final class Reconciler implements Work<ClaimedCheck> {
   }
 
   /**
-   * Asks the provider about {@code c} once one of this instance's {@code ORCH_POLL_CONCURRENCY} call slots is free
+   * Asks the provider about {@code c} once one of this instance's {@code ORCH_POLL_CONCURRENCY} call slots for its
+   * provider is free
    * and the gate grants a permit (asked for together with other checks'). The slot and the permit are held only
    * until the provider answered, not while the answer is stored: they bound calls to providers, and storing shares a
    * transaction with other answers. The claim is checked when the turn comes, since waiting for a slot takes time.
    */
   private Future<Asked> ask(ClaimedCheck c, ProviderAdapter adapter, ProviderSettings settings, Round round) {
-    return calls.acquire().compose(slot -> {
+    CallSlots slots = calls.computeIfAbsent(c.provider(), provider -> new CallSlots(options.concurrency()));
+    return slots.acquire().compose(slot -> {
       Future<Asked> asked;
       if (stopped) {
         asked = Future.succeededFuture(Asked.STOPPED); // its client may be closed already
@@ -184,7 +191,7 @@ final class Reconciler implements Work<ClaimedCheck> {
             });
       }
       return asked.eventually(() -> {
-        calls.release();
+        slots.release();
         return Future.succeededFuture();
       });
     });

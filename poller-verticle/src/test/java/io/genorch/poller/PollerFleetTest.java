@@ -157,4 +157,33 @@ class PollerFleetTest {
       Await.result(holeVertx.close());
     }
   }
+  @Test
+  void aProviderThatDoesNotAnswerHoldsOnlyItsOwnCallSlots() {
+    // vidgo never answers (a black hole) and its two generations come first in due order; with one call slot for the
+    // whole instance they would hold it for the provider timeout each, and runblob-sora's checks would wait behind
+    String silent = "vidgo";
+    String answering = "runblob-sora";
+    List<String> answeringTasks = h.createJobs(answering, "a lighthouse at dusk [sim:no-callback]", 3);
+    h.awaitJobsFinished(answering, answeringTasks);
+    h.insertOverdue("slots", Map.of(silent, List.of("silent-task-0", "silent-task-1"), answering, answeringTasks));
+    h.db.execute("UPDATE generations SET next_check_at = now() - interval '1 minute' WHERE id LIKE 'gen_slots_" + silent + "_%'");
+    Vertx holeVertx = Vertx.vertx();
+    AtomicInteger swallowed = new AtomicInteger();
+    HttpServer hole = Await.result(holeVertx.createHttpServer().requestHandler(req -> swallowed.incrementAndGet()).listen(0, "127.0.0.1"));
+    Instance poller = h.startInstance(Map.of(
+        "ORCH_PROVIDER_" + ProviderSettings.envId(silent) + "_BASE_URL", "http://127.0.0.1:" + hole.actualPort() + "/" + silent,
+        "ORCH_PROVIDER_TIMEOUT_MS", "10000",
+        "ORCH_POLL_CONCURRENCY", "1"));
+    try {
+      Await.until(silent + "'s first call sent", swallowed::get, n -> n == 1);
+      Await.until(answering + "'s three resolved", () -> h.scalar("SELECT count(*) FROM generations WHERE id LIKE 'gen_slots_"
+          + answering + "_%' AND status = 'succeeded' AND resolved_by = 'poll'"), n -> n == 3);
+      assertEquals(1, swallowed.get(), silent + "'s one slot holds its first call; its second waits for that slot");
+      assertEquals(0, h.scalar("SELECT count(*) FROM generation_events WHERE generation_id LIKE 'gen_slots_" + silent + "_%'"),
+          silent + "'s call is still unanswered");
+    } finally {
+      poller.close();
+      Await.result(holeVertx.close());
+    }
+  }
 }

@@ -92,7 +92,7 @@ public final class Settings {
   public static final Setting<Duration> POLL_LEASE = millis("ORCH_POLL_LEASE_MS", 60_000, 1,
       "how long a poll claim keeps other instances away");
   public static final Setting<Integer> POLL_CONCURRENCY = integer("ORCH_POLL_CONCURRENCY", 16, 1, 10_000,
-      "status calls in flight per instance");
+      "status calls in flight per provider per instance");
   public static final Setting<Duration> POLL_BACKOFF = millis("ORCH_POLL_BACKOFF_MS", 30_000, 1,
       "wait after the first status check of a generation, doubling");
   public static final Setting<Duration> POLL_BACKOFF_CAP = millis("ORCH_POLL_BACKOFF_CAP_MS", 600_000, 1,

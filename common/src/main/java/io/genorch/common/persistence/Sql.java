@@ -186,6 +186,17 @@ public final class Sql {
   static final String PING = "SELECT 1";
 
   /**
+   * Joined into the permit statements (autocommit, one statement each): their transaction commits without waiting
+   * for its WAL to reach the disk ({@code synchronous_commit} off for that transaction only; the WAL writer flushes
+   * it within a fraction of a second, as does any later ordinary commit). A permit is asked for before every
+   * provider call, while the call waits, so the flush was most of a permit's time on a disk with slow fsync. What
+   * it risks: a crash of PostgreSQL itself may forget the slots taken in its last fraction of a second, which could
+   * then be taken again within their minute, a few requests over the budget once per database crash. Visibility
+   * and row locks are as with any commit, so instances never take the same slot.
+   */
+  static final String PERMIT_COMMIT_UNFLUSHED = "(SELECT set_config('synchronous_commit', 'off', true)) AS unflushed";
+
+  /**
    * Takes one request from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's clock): the
    * longest-idle slot below $2 last used more than 60 s before, or, when none is free and fewer than $2 exist, a
    * new one, so a provider has only as many slots as its busiest minute needed. SKIP LOCKED lets concurrent
@@ -203,8 +214,9 @@ public final class Sql {
           + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
           + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
           + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
-          + " SELECT slot, true AS granted FROM taken UNION ALL SELECT slot, true FROM added"
-          + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)";
+          + " SELECT r.slot, r.granted FROM " + PERMIT_COMMIT_UNFLUSHED + ", (SELECT slot, true AS granted FROM taken"
+          + " UNION ALL SELECT slot, true FROM added"
+          + " UNION ALL SELECT slot, false FROM candidate WHERE NOT EXISTS (SELECT 1 FROM added)) AS r";
 
   /**
    * Takes up to $4 requests from a provider's fleet-wide budget ($2 in any 60 s) at $3 (null: the database's
@@ -225,7 +237,7 @@ public final class Sql {
           + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
           + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
           + " SELECT (SELECT count(*) FROM taken) + (SELECT count(*) FROM added) AS granted,"
-          + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced";
+          + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced FROM " + PERMIT_COMMIT_UNFLUSHED;
 
   /**
    * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the

@@ -7,6 +7,11 @@ import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -173,5 +178,38 @@ class ProviderGateTest {
       }
       return out.toString();
     }
+  }
+  /**
+   * A permit's commit does not wait for the WAL flush (Sql.PERMIT_COMMIT_UNFLUSHED): both permit statements turn
+   * synchronous_commit off for their own transaction, and only for it, so the connection's next transaction (a
+   * transition sharing the pool) commits durably again.
+   */
+  @Test
+  void permitStatementsCommitWithoutWaitingForTheFlushAndOnlyTheirOwnTransaction() {
+    SqlConnection conn = pool.getConnection().await();
+    try {
+      for (String sql : List.of(Sql.TAKE_PERMIT_SLOT, Sql.TAKE_PERMIT_SLOTS)) {
+        Transaction tx = conn.begin().await();
+        Tuple params = sql.equals(Sql.TAKE_PERMIT_SLOT)
+            ? Tuple.of("unflushed", BUDGET, null)
+            : Tuple.of("unflushed", BUDGET, null, 2);
+        RowSet<Row> taken = conn.preparedQuery(sql).execute(params).await();
+        assertTrue(taken.size() > 0, "the statement answered");
+        assertEquals("off", synchronousCommit(conn), "inside the permit's transaction");
+        tx.commit().await();
+        assertEquals("on", synchronousCommit(conn), "after it, on the same connection");
+      }
+    } finally {
+      conn.close().await();
+    }
+    assertEquals(3, slotCount("unflushed"), "one slot from the first statement, two from the second");
+  }
+
+  private static String synchronousCommit(SqlConnection conn) {
+    return conn.query("SHOW synchronous_commit").execute().await().iterator().next().getString(0);
+  }
+
+  private static long slotCount(String provider) {
+    return db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = '" + provider + "'");
   }
 }
