@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reconciliations per second of one poller instance with its default settings (batches of 100, 16 checks in
- * flight, pool of 16 connections) over {@value #GENERATIONS} generations whose callbacks were lost, spread over the
+ * Reconciliations per second of one poller instance with its default settings (batches of 100, 16 checks in flight
+ * per provider, pool of 16 connections) over {@value #GENERATIONS} generations whose callbacks were lost, spread over the
  * five providers of the simulator on loopback. Every job has already finished, so each reconciliation is: claim (in
  * batches), request permit, one status call, and the state machine's transaction (polled + succeeded timeline
  * entries, lifecycle event). Not part of the test suite (tag "benchmark"); run it with {@code bench/run.sh poller}.
@@ -78,7 +78,7 @@ class PollerBenchmark {
 
       BenchmarkReport.start("poller", "poller-verticle benchmark (PollerBenchmark)")
           .line("database", "PostgreSQL " + version(h) + " via TestDatabase (" + h.db.url().replaceAll("//[^@]*@", "//") + "), pool 16")
-          .line("setup", "one PollerVerticle with " + (tried.isEmpty() ? "default settings (batch 100, 16 checks in flight, lease 60 s)"
+          .line("setup", "one PollerVerticle with " + (tried.isEmpty() ? "default settings (batch 100, 16 checks in flight per provider, lease 60 s)"
               : "default settings except " + tried) + ";\n"
               + "provider simulator, PostgreSQL and the poller share the machine's CPUs over loopback")
           .line("generations", GENERATIONS + " overdue (" + GENERATIONS / PROVIDERS.size() + " per provider x " + PROVIDERS.size()
