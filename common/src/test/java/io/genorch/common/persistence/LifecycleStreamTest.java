@@ -251,6 +251,32 @@ class LifecycleStreamTest {
   }
 
   @Test
+  void aReadersPassDoesNotQueueBehindAWakePassButWaitsForItsLockInsideTheDatabase(Vertx vertx) throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    db.execute("INSERT INTO lifecycle_events (id, type, generation_id, payload) VALUES ('evt_slow', 'generation.submitted', '"
+        + id + "', '{\"id\":\"evt_slow\"}')");
+    store.sequencer().start(vertx);
+    String waitingFor = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = '%s'"
+        + " AND (database IS NULL OR database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
+    try (Connection blocker = db.connect()) {
+      // the event's pending entry, row-locked elsewhere: a wake pass that takes it waits, holding the sequencer lock
+      blocker.setAutoCommit(false);
+      try (var st = blocker.createStatement()) {
+        st.executeQuery("SELECT id FROM lifecycle_pending FOR UPDATE").close();
+      }
+      store.sequencer().wake();
+      Await.until("the wake pass waits for the entry", () -> db.count(waitingFor.formatted("transactionid")), n -> n == 1);
+
+      Future<List<JsonObject>> read = store.lifecycleEventsAfter(0, 10);
+
+      Await.until("the reader's pass is already at the database, waiting for the sequencer lock",
+          () -> db.count(waitingFor.formatted("advisory")), n -> n == 1);
+      blocker.rollback();
+      assertEquals(List.of("evt_slow"), ids(Await.result(read)), "and reads what the wake pass positioned");
+    }
+  }
+
+  @Test
   void anIdleSequencerDoesNotPassEveryFewMilliseconds(Vertx vertx) throws Exception {
     store.sequencer().start(vertx);
     long before = store.sequencer().passesRun();
