@@ -1,7 +1,7 @@
 -- Positions in GET /v1/events are rows of their own (docs/DESIGN.md "The lifecycle event log"). Until now a sequencer
 -- pass UPDATEd each event to set its seq: a non-HOT update (seq is indexed) that wrote the whole row again, payload
 -- included, plus an entry in each of its indexes, about as much WAL as the insert itself (measured with
--- pg_walinspect, docs/BENCHMARKS.md 2026-11-28: ~1,330 bytes an event to insert it, ~1,310 more to position it).
+-- pg_walinspect, docs/BENCHMARKS.md 2026-11-28: ~1,280 bytes an event to insert it, ~1,325 more to position it).
 -- Now an event row is written once and never updated; a pass moves the event's narrow entry from lifecycle_pending
 -- (written with the event, in the same transaction) to lifecycle_positions. The guarantees are the same as V9's:
 -- a pass sees only committed pending entries, numbers them from max(seq) in one statement after taking the
