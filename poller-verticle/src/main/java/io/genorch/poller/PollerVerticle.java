@@ -45,7 +45,8 @@ public final class PollerVerticle extends VerticleBase {
     loop = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("poller", options.batchSize(), options.batchSize(),
         options.lease(), options.interval()), reconciler);
     ctx.metrics().workLoop(loop);
-    LOG.info("Poller: every {} ms, batches of {}, lease {} ms, {} checks in flight per provider, backoff {} ms doubling to {} ms",
+    LOG.info("Poller: every {} ms, batches of {}, lease {} ms, {} checks in flight per provider,"
+        + " backoff {} ms doubling to {} ms",
         options.interval().toMillis(), options.batchSize(), options.lease().toMillis(), options.concurrency(),
         options.backoff().base().toMillis(), options.backoff().cap().toMillis());
     loop.start();
