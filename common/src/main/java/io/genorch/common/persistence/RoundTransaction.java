@@ -32,9 +32,9 @@ public final class RoundTransaction implements TransactionScope {
   public static Future<RoundTransaction> begin(Pool pool, Duration idleLimit) {
     // BEGIN and COMMIT as statements, not the client's Transaction: that one rolls back by itself after any failed
     // statement, while a round undoes a failed unit to its savepoint and goes on
-    return pool.getConnection().compose(conn -> conn.query("BEGIN").execute()
-        .compose(v -> conn.query("SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, idleLimit.toMillis()))
-            .execute())
+    // (one simple query, one round trip)
+    return pool.getConnection().compose(conn -> conn
+        .query("BEGIN; SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, idleLimit.toMillis())).execute()
         .map(v -> new RoundTransaction(conn))
         .onFailure(err -> conn.close()));
   }
@@ -73,9 +73,8 @@ public final class RoundTransaction implements TransactionScope {
   public Future<Void> commit() {
     // COMMIT of a transaction that a failed statement aborted answers ROLLBACK without an error (and the client does not
     // show the command tag): a statement first fails in that state, so nothing waiting for the commit runs for writes
-    // that were rolled back
-    return tail.transform(ignored -> conn.query("SELECT 1").execute())
-        .compose(alive -> conn.query("COMMIT").execute())
+    // that were rolled back (both in one simple query: the server skips the COMMIT once the SELECT failed)
+    return tail.transform(ignored -> conn.query("SELECT 1; COMMIT").execute())
         .<Void>mapEmpty()
         // never hand the connection back to the pool inside a transaction
         .recover(err -> conn.query("ROLLBACK").execute().transform(v -> Future.<Void>failedFuture(err)))

@@ -296,7 +296,7 @@ class LeasedWorkLoopTest {
           @Override
           public Future<?> process(Item item, Round loopRound) {
             // item 3 fails in the database (division by zero): its savepoint is undone, the others stay
-            return round.run(conn -> conn.preparedQuery("UPDATE work_items SET done_count = done_count + 1 / (id - 3)"
+            return round.run(conn -> conn.preparedQuery("UPDATE work_items SET done_count = done_count + sign(abs(1.0 / (id - 3)))::int"
                 + " WHERE id = $1").execute(Tuple.of(item.id())))
                 .onSuccess(v -> round.afterCommit(() -> afterCommit.add("item " + item.id())));
           }
