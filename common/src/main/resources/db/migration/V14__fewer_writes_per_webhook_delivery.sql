@@ -1,3 +1,5 @@
+-- V14: fewer writes per webhook delivery and per applied transition (issue 13; why in docs/DESIGN.md).
+
 -- A webhook delivery is now written twice: inserted at the acknowledgement, and updated once when it is settled. The
 -- worker claims due deliveries with FOR NO KEY UPDATE SKIP LOCKED inside the transaction that settles them (the row
 -- lock is the lease; a crash rolls back and leaves them due), so the claim no longer rewrites the row (body
@@ -15,3 +17,11 @@ ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_generation_id_
 CREATE INDEX webhook_deliveries_applied_idx ON webhook_deliveries (generation_id, body_sha256)
     WHERE outcome IN ('advanced', 'stayed', 'duplicate', 'rejected', 'rerun', 'superseded');
 DROP INDEX webhook_deliveries_generation_idx;
+
+-- The timeline is read only by its generation, in id order (Sql.SELECT_TIMELINE); nothing looks an entry up by id
+-- alone. One unique index on (generation_id, id), the primary key, serves that read, where the key on id and a second
+-- index on (generation_id, id) took two index entries per timeline entry (two or three per transition).
+CREATE UNIQUE INDEX generation_events_timeline_key ON generation_events (generation_id, id);
+ALTER TABLE generation_events DROP CONSTRAINT generation_events_pkey;
+ALTER TABLE generation_events ADD CONSTRAINT generation_events_pkey PRIMARY KEY USING INDEX generation_events_timeline_key;
+DROP INDEX generation_events_generation_idx;
