@@ -7,7 +7,7 @@ import io.vertx.sqlclient.Row;
  * One stored webhook delivery, as claimed for processing.
  *
  * @param body the body as received, byte for byte, with our token redacted
- * @param attempts how many times it has been claimed, this claim included
+ * @param attempts the number of this try: the tries that ended without settling it (retried later, failed), plus one
  * @param tokenAttempt the submit attempt whose callback URL it came through (null for deliveries stored before V6)
  * @param boundTaskId the task the generation follows at claim time, or null when none is bound yet
  */

@@ -40,16 +40,15 @@ final class WebhookSql {
           + " WHERE t.token_hash = $1";
 
   /**
-   * Claims up to $1 due deliveries for $2 seconds (the lease): rows another instance is claiming are skipped, and a
-   * claimed row is not due again until its lease runs out, so a delivery whose processor died is taken again.
+   * Claims up to $1 due deliveries in the transaction of the round that settles them: the row locks are the claim
+   * (rows another instance holds are skipped), nothing is written, and a round that does not commit leaves them due.
+   * {@code attempts} is this try's number (the tries that ended without settling, plus this one).
    */
   static final String CLAIM_DUE =
-      "UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)"
-          + " FROM (SELECT id FROM webhook_deliveries WHERE processed_at IS NULL AND next_attempt_at <= now()"
-          + " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
-          + " WHERE d.id = due.id"
-          + " RETURNING d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts, d.token_attempt,"
-          + " (SELECT g.provider_task_id FROM generations g WHERE g.id = d.generation_id) AS bound_task_id";
+      "SELECT d.id, d.provider, d.generation_id, d.body, d.body_sha256, d.attempts + 1 AS attempts, d.token_attempt,"
+          + " (SELECT g.provider_task_id FROM generations g WHERE g.id = d.generation_id) AS bound_task_id"
+          + " FROM webhook_deliveries d WHERE d.processed_at IS NULL AND d.next_attempt_at <= now()"
+          + " ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR NO KEY UPDATE OF d SKIP LOCKED";
 
   /**
    * An identical earlier delivery that was applied, looked for before a confirmation spends a status call (the store
@@ -69,8 +68,8 @@ final class WebhookSql {
       "UPDATE webhook_deliveries SET processed_at = now(), outcome = $2, last_error = $3"
           + " WHERE id = $1 AND processed_at IS NULL";
 
-  /** Leaves a delivery unprocessed and due again in $2 seconds, noting why ($3). */
+  /** Leaves a delivery unprocessed and due again in $2 seconds, noting why ($3); counts the try that ended so. */
   static final String RESCHEDULE =
-      "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3"
-          + " WHERE id = $1 AND processed_at IS NULL";
+      "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2),"
+          + " last_error = $3 WHERE id = $1 AND processed_at IS NULL";
 }

@@ -113,6 +113,9 @@ class WebhookBenchmark {
     if (drainNanos >= 0) {
       drainNanos = System.nanoTime() - drainStart;
     }
+    // read now, while the phases' WAL is surely still on disk
+    String walByRelation = "WAL of the acks alone, by relation:\n" + walBreakdown(db, walBeforeFill, walAfterFill, stored, "delivery")
+        + "WAL of the backlog applied, by relation:\n" + walBreakdown(db, walAfterFill, walAfterDrain, drainedTransitions, "transition");
     result(server.undeploy(ingestOnlyId));
     int port = processing.actualPort();
 
@@ -169,6 +172,7 @@ class WebhookBenchmark {
         .line("WAL written", String.format("%.0f bytes per stored delivery (acks alone), %.0f bytes per applied"
             + " transition (backlog applied); the whole server's WAL over each phase", (walAfterFill - walBeforeFill)
             / (double) Math.max(1, stored), (walAfterDrain - walAfterFill) / (double) Math.max(1, drainedTransitions)))
+        .raw(walByRelation)
         .line("fixed rate", String.format("%d deliveries offered at %d/s (open loop, %.2f s; latency from each one's"
             + " scheduled send): %d x 200", rateCount, FIXED_RATE, seconds(rateNanos), rateSorted.length))
         .line("fixed-rate ack latency", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %s",
@@ -337,6 +341,34 @@ class WebhookBenchmark {
   /** The server's WAL insert position in bytes: its difference over a phase is the WAL that phase wrote. */
   private static long walPosition(TestDatabase db) {
     return db.count("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint");
+  }
+
+  /**
+   * The WAL of this database between two positions, by relation and record type (pg_walinspect, records attributed
+   * to the relation of their first block; other databases of the server left out), per {@code per} unit, largest
+   * first: where the bytes of a phase go. Commit records name no relation: they are the rest of the phase's total.
+   */
+  static String walBreakdown(TestDatabase db, long from, long to, long per, String unit) {
+    String sql = "WITH r AS (SELECT resource_manager || '/' || split_part(record_type, '+', 1) AS kind, record_length,"
+        + " regexp_match(block_ref, 'rel [0-9]+/([0-9]+)/([0-9]+)') AS rel"
+        + " FROM pg_get_wal_records_info(('0/0'::pg_lsn + " + from + "::numeric), ('0/0'::pg_lsn + " + to + "::numeric)))"
+        + " SELECT coalesce(c.relname, 'filenode ' || r.rel[2]) AS relation, r.kind, count(*) AS n, sum(record_length) AS bytes"
+        + " FROM r LEFT JOIN pg_class c ON c.relfilenode = r.rel[2]::oid"
+        + " WHERE r.rel[1]::oid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + " GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 16";
+    StringBuilder out = new StringBuilder();
+    try (var c = db.connect(); var st = c.createStatement()) {
+      st.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
+      try (var rs = st.executeQuery(sql)) {
+        while (rs.next()) {
+          out.append(String.format("    %-36s %-22s %6.2f records %7.0f bytes per %s%n", rs.getString(1), rs.getString(2),
+              rs.getLong(3) / (double) Math.max(1, per), rs.getLong(4) / (double) Math.max(1, per), unit));
+        }
+      }
+    } catch (Exception e) {
+      return "    (no breakdown: " + e + ")\n";
+    }
+    return out.toString();
   }
 
   private static String versionOf(TestDatabase db) {

@@ -28,10 +28,11 @@ class WebhookOptionsTest {
   }
 
   @Test
-  void theLanesDeliveriesAreSplitBetweenTheSettlementsUnderWay() {
-    assertEquals(16, DeliveryProcessor.settlementBatch(32), "the default concurrency: two batches of 16 at once");
+  void theLanesDeliveriesShareOneSettlementBatchUpToItsCap() {
+    // a round's settlements are savepoints of its transaction, one at a time: every lane's delivery fits in one
+    assertEquals(32, DeliveryProcessor.settlementBatch(32), "the default concurrency: one batch of all 32 lanes");
     assertEquals(1, DeliveryProcessor.settlementBatch(1));
-    assertEquals(2, DeliveryProcessor.settlementBatch(3));
+    assertEquals(3, DeliveryProcessor.settlementBatch(3));
     assertEquals(DeliveryProcessor.SETTLEMENT_BATCH, DeliveryProcessor.settlementBatch(10_000));
   }
 }

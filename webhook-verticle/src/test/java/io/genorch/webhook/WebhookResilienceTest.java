@@ -17,6 +17,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -104,29 +105,83 @@ class WebhookResilienceTest {
   }
 
   @Test
-  void deliveryClaimedByAProcessThatDiedIsTakenAgainWhenItsLeaseEnds(Vertx vertx) {
+  void deliveryClaimedByAProcessThatDiedIsTakenAgainOnceItsTransactionIsGone(Vertx vertx) throws Exception {
     OrchConfig config = OrchConfig.of(Map.of());
     WebhookHarness h = WebhookHarness.start(vertx, db, config, WebhookHarness.fastOptions(config).withProcessing(false));
     Arranged gen = h.arrangeSubmitted("vidgo", VIDGO_TASK);
     assertEquals(200, h.deliver(gen, seed("vidgo-failed.json")).statusCode());
-    // what another instance leaves when it dies mid-processing: the delivery claimed, its lease still running
-    db.execute("UPDATE webhook_deliveries SET attempts = 1, next_attempt_at = now() + interval '1 second'"
-        + " WHERE generation_id = '" + gen.id() + "'");
 
-    Vertx other = Vertx.vertx();
+    // what another instance holds mid-round: the delivery claimed by the row lock of its open transaction
+    Connection otherInstance = db.connect();
     try {
-      WebhookHarness survivor = WebhookHarness.start(other, db, Map.of());
-      // a later delivery processed by the survivor: its worker has claimed since it started, and passed this one over
-      Arranged later = survivor.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
-      assertEquals(200, survivor.deliver(later, seed("runblob-sora-success.json")).statusCode());
-      survivor.awaitProcessed(later.id());
-      assertEquals(1, survivor.unprocessedDeliveries(gen.id()), "a delivery under someone's lease is left alone");
-      assertNotEquals(GenerationStatus.FAILED, survivor.generation(gen.id()).status());
-      assertEquals(GenerationStatus.FAILED, survivor.awaitStatus(gen.id(), GenerationStatus.FAILED).status());
-      assertEquals(List.of(DeliveryProcessor.ADVANCED), survivor.awaitProcessed(gen.id()));
-      assertEquals(2, db.count("SELECT attempts FROM webhook_deliveries WHERE generation_id = '" + gen.id() + "'"));
+      otherInstance.setAutoCommit(false);
+      try (Statement sql = otherInstance.createStatement()) {
+        sql.executeQuery("SELECT id FROM webhook_deliveries WHERE generation_id = '" + gen.id() + "'"
+            + " FOR NO KEY UPDATE SKIP LOCKED").close();
+      }
+      Vertx survivorVertx = Vertx.vertx();
+      try {
+        WebhookHarness survivor = WebhookHarness.start(survivorVertx, db, Map.of());
+        // a later delivery processed by the survivor: its worker has claimed since it started, and passed this one over
+        Arranged later = survivor.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
+        assertEquals(200, survivor.deliver(later, seed("runblob-sora-success.json")).statusCode());
+        survivor.awaitProcessed(later.id());
+        assertEquals(1, survivor.unprocessedDeliveries(gen.id()), "a delivery another round holds is left alone");
+        assertNotEquals(GenerationStatus.FAILED, survivor.generation(gen.id()).status());
+
+        // the other instance dies: its connection goes, its transaction rolls back, and the delivery is due as it was
+        otherInstance.close();
+        assertEquals(GenerationStatus.FAILED, survivor.awaitStatus(gen.id(), GenerationStatus.FAILED).status());
+        assertEquals(List.of(DeliveryProcessor.ADVANCED), survivor.awaitProcessed(gen.id()));
+        assertEquals(0, db.count("SELECT attempts FROM webhook_deliveries WHERE generation_id = '" + gen.id() + "'"),
+            "a claim writes nothing: only a try that ends without settling counts");
+      } finally {
+        Await.result(survivorVertx.close());
+      }
     } finally {
-      Await.result(other.close());
+      otherInstance.close();
+    }
+  }
+
+  @Test
+  void deliveryThatFailsToApplyIsPutOffWithBackoffAndTheRestOfItsRoundCommits(Vertx vertx) {
+    OrchConfig config = OrchConfig.of(Map.of());
+    WebhookHarness ingest = WebhookHarness.start(vertx, db, config, WebhookHarness.fastOptions(config).withProcessing(false));
+    Arranged broken = ingest.arrangeSubmitted("vidgo", VIDGO_TASK);
+    Arranged fine = ingest.arrangeSubmitted("runblob-sora", RUNBLOB_TASK);
+    assertEquals(200, ingest.deliver(broken, seed("vidgo-failed.json")).statusCode());
+    assertEquals(200, ingest.deliver(fine, seed("runblob-sora-success.json")).statusCode());
+    // applying one of them fails in the database (its timeline entry is refused), as a bad row or a bug would
+    db.execute("CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " IF NEW.generation_id = '" + broken.id() + "' THEN RAISE EXCEPTION 'refused for the test'; END IF;"
+        + " RETURN NEW; END $$;"
+        + " CREATE TRIGGER refuse_entry BEFORE INSERT ON generation_events FOR EACH ROW EXECUTE FUNCTION refuse_entry()");
+
+    Vertx processing = Vertx.vertx();
+    try {
+      WebhookOptions fast = WebhookHarness.fastOptions(config);
+      WebhookHarness h = WebhookHarness.start(processing, db, config, new WebhookOptions(true, fast.sweepInterval(),
+          fast.lease(), fast.batchSize(), fast.concurrency(), fast.maxAttempts(), Duration.ofMinutes(1),
+          Duration.ofMinutes(1), fast.trustForwarded()));
+      // the other delivery of the same round is applied and committed
+      assertEquals(List.of(DeliveryProcessor.ADVANCED), h.awaitProcessed(fine.id()));
+      assertEquals(GenerationStatus.SUCCEEDED, h.generation(fine.id()).status());
+      // the failing one is put off by the retry backoff, its try counted and its error kept, nothing of it applied
+      Await.until("the failed try recorded", () -> db.count("SELECT attempts FROM webhook_deliveries"
+          + " WHERE generation_id = '" + broken.id() + "'"), n -> n == 1);
+      assertEquals(1, db.count("SELECT count(*) FROM webhook_deliveries WHERE generation_id = '" + broken.id() + "'"
+          + " AND processed_at IS NULL AND next_attempt_at > now() + interval '30 seconds'"
+          + " AND last_error LIKE 'processing failed:%refused for the test%'"));
+      assertNotEquals(GenerationStatus.FAILED, h.generation(broken.id()).status());
+
+      // once it can be applied and is due again, it is
+      db.execute("DROP TRIGGER refuse_entry ON generation_events; DROP FUNCTION refuse_entry()");
+      db.execute("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE generation_id = '" + broken.id() + "'");
+      assertEquals(GenerationStatus.FAILED, h.awaitStatus(broken.id(), GenerationStatus.FAILED).status());
+      assertEquals(List.of(DeliveryProcessor.ADVANCED), h.awaitProcessed(broken.id()));
+      assertEquals(1, h.timelineCount(broken.id(), "failed"));
+    } finally {
+      Await.result(processing.close());
     }
   }
 

@@ -588,7 +588,8 @@ public final class GenerationStore {
    * exist.
    */
   public Future<WebhookSettled> settleWebhook(WebhookDelivery delivery, BiFunction<Generation, Long, WebhookDecision> decide) {
-    return settleTogether(List.of(new WebhookSettlement(delivery, decide))).map(settled -> settled.get(0));
+    return settleTogether(List.of(new WebhookSettlement(delivery, decide)), TransactionScope.of(pool))
+        .map(settled -> settled.get(0));
   }
 
   /** One delivery for {@link #settleWebhooks}: what it is and how to decide once its generation is locked. */
@@ -606,9 +607,17 @@ public final class GenerationStore {
    * @throws IllegalArgumentException when two settlements are of one generation (their order would matter)
    */
   public List<Future<WebhookSettled>> settleWebhooks(List<WebhookSettlement> settlements) {
+    return settleWebhooks(settlements, TransactionScope.of(pool));
+  }
+
+  /**
+   * {@link #settleWebhooks(List)} in {@code scope}: in a round of the webhook worker, whose transaction holds the
+   * claimed deliveries and commits them with their settling (each batch then a savepoint of it); what advanced is
+   * published once the scope commits.
+   */
+  public List<Future<WebhookSettled>> settleWebhooks(List<WebhookSettlement> settlements, TransactionScope scope) {
     if (settlements.size() == 1) {
-      WebhookSettlement only = settlements.get(0);
-      return List.of(settleWebhook(only.delivery(), only.decide()));
+      return List.of(settleTogether(settlements, scope).map(settled -> settled.get(0)));
     }
     Set<String> generations = new HashSet<>();
     for (WebhookSettlement settlement : settlements) {
@@ -621,13 +630,12 @@ public final class GenerationStore {
     for (int i = 0; i < n; i++) {
       answers.add(Promise.promise());
     }
-    settleTogether(settlements).onComplete(ar -> {
+    settleTogether(settlements, scope).onComplete(ar -> {
       for (int i = 0; i < n; i++) {
         if (ar.succeeded()) {
           answers.get(i).complete(ar.result().get(i));
         } else {
-          WebhookSettlement one = settlements.get(i);
-          settleWebhook(one.delivery(), one.decide()).onComplete(answers.get(i));
+          settleTogether(List.of(settlements.get(i)), scope).map(settled -> settled.get(0)).onComplete(answers.get(i));
         }
       }
     });
@@ -635,7 +643,7 @@ public final class GenerationStore {
   }
 
   /** The one transaction of {@link #settleWebhooks} (of one generation each); publishes what advanced once committed. */
-  private Future<List<WebhookSettled>> settleTogether(List<WebhookSettlement> settlements) {
+  private Future<List<WebhookSettled>> settleTogether(List<WebhookSettlement> settlements, TransactionScope scope) {
     int n = settlements.size();
     String[] generationIds = new String[n];
     Buffer[] shas = new Buffer[n];
@@ -648,7 +656,7 @@ public final class GenerationStore {
       shas[i] = Buffer.buffer(d.bodySha256());
       deliveryIds[i] = d.id();
     }
-    return pool.<List<WebhookSettled>>withTransaction(conn -> conn
+    return scope.<List<WebhookSettled>>run(conn -> conn
         .preparedQuery(Sql.SELECT_GENERATIONS_FOR_WEBHOOKS)
         .execute(Tuple.of(generationIds, shas, deliveryIds))
         .compose(rows -> {
@@ -686,7 +694,7 @@ public final class GenerationStore {
                   copyOutputsFor == null ? null : (double) copyOutputsFor.toSeconds()))
               .map(settled);
         }))
-        .onSuccess(settled -> settled.forEach(s -> published(s.applied())));
+        .onSuccess(settled -> scope.afterCommit(() -> settled.forEach(s -> published(s.applied()))));
   }
 
   /**
@@ -736,9 +744,15 @@ public final class GenerationStore {
    * provider does not know), written with the delivery's outcome ({@code error}: why, for operators) in one statement.
    */
   public Future<Void> recordWebhookEntry(long deliveryId, String type, JsonObject detail, String outcome, String error) {
-    return pool.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
+    return recordWebhookEntry(deliveryId, type, detail, outcome, error, TransactionScope.of(pool));
+  }
+
+  /** {@link #recordWebhookEntry(long, String, JsonObject, String, String)} in {@code scope} (a worker's round). */
+  public Future<Void> recordWebhookEntry(long deliveryId, String type, JsonObject detail, String outcome, String error,
+      TransactionScope scope) {
+    return scope.run(conn -> conn.preparedQuery(Sql.RECORD_WEBHOOK_ENTRY)
         .execute(Tuple.of(deliveryId, outcome, error, type, detail))
-        .mapEmpty();
+        .mapEmpty());
   }
 
   /**

@@ -72,6 +72,16 @@ public final class LeasedWorkLoop<T> {
       return null;
     }
 
+    /**
+     * Ends a round, once each of its items is done, failed or skipped (also a round that claimed nothing). For a work
+     * whose claim is the row locks of a transaction kept open through the round (its items are settled in that
+     * transaction, so a crash only rolls back and nothing needs a lease written), this commits it; the next round is
+     * claimed only after it. A failure is logged and counted as the round's items failing: they are due again.
+     */
+    default Future<Void> endRound(List<T> batch) {
+      return Future.succeededFuture();
+    }
+
     /** How many items are due now, for the backlog metric; null when the work cannot tell cheaply. */
     default Future<Long> countDue() {
       return null;
@@ -220,7 +230,9 @@ public final class LeasedWorkLoop<T> {
     onLoopContext(work.claim(options.batchSize(), options.lease()))
         .compose(batch -> {
           claimed.addAndGet(batch.size());
-          return drain(batch, round).map(batch.size());
+          return drain(batch, round)
+              .transform(drained -> onLoopContext(endRound(batch)).otherwiseEmpty())
+              .map(batch.size());
         })
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -234,6 +246,20 @@ public final class LeasedWorkLoop<T> {
             idle.tryComplete();
           }
         });
+  }
+
+  /** The work's end of the round; when it fails, the round's items count as failed (a commit undone, say). */
+  private Future<Void> endRound(List<T> batch) {
+    Future<Void> ended;
+    try {
+      ended = work.endRound(batch);
+    } catch (RuntimeException e) {
+      ended = Future.failedFuture(e);
+    }
+    return ended.onFailure(err -> {
+      failed.addAndGet(batch.size());
+      LOG.warn("{}: ending a round of {} failed; its items are due again: {}", options.name(), batch.size(), err.toString());
+    });
   }
 
   /** Runs the batch in at most {@code concurrency} lanes. Never fails. */

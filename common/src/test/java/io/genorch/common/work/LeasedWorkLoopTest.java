@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genorch.common.persistence.RoundTransaction;
 import io.genorch.common.testing.Await;
 import io.genorch.common.testing.TestDatabase;
 import io.genorch.common.work.LeasedWorkLoop.Options;
@@ -266,5 +267,61 @@ class LeasedWorkLoopTest {
     loops.add(loop);
     loop.start();
     Await.until("the backlog measured", () -> loop.stats().due(), n -> n != null && n == 7);
+  }
+  @Test
+  void itemsClaimedInTheRoundsTransactionAreSettledInItAndCommittedOnceWhenTheRoundEnds() {
+    insert(6, 6);
+    Pool pool = db.open().pool(vertx, 4, 100);
+    pools.add(pool);
+    AtomicInteger rounds = new AtomicInteger();
+    List<String> afterCommit = new CopyOnWriteArrayList<>();
+    LeasedWorkLoop<Item> loop = new LeasedWorkLoop<>(vertx, options("round", 10, 3, Duration.ofMinutes(1)),
+        new Work<>() {
+          private RoundTransaction round;
+
+          @Override
+          public Future<List<Item>> claim(int batchSize, Duration lease) {
+            // the row locks are the claim: nothing written
+            return RoundTransaction.begin(pool, lease).compose(tx -> tx.connection()
+                .preparedQuery("SELECT id, lane FROM work_items WHERE done_count = 0 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED")
+                .execute(Tuple.of(batchSize))
+                .map(rows -> {
+                  round = tx;
+                  List<Item> items = new ArrayList<>();
+                  rows.forEach(r -> items.add(new Item(r.getInteger("id"), r.getString("lane"))));
+                  return items;
+                }));
+          }
+
+          @Override
+          public Future<?> process(Item item, Round loopRound) {
+            // item 3 fails in the database (division by zero): its savepoint is undone, the others stay
+            return round.run(conn -> conn.preparedQuery("UPDATE work_items SET done_count = done_count + sign(abs(1.0 / (id - 3)))::int"
+                + " WHERE id = $1").execute(Tuple.of(item.id())))
+                .onSuccess(v -> round.afterCommit(() -> afterCommit.add("item " + item.id())));
+          }
+
+          @Override
+          public Future<Void> endRound(List<Item> batch) {
+            RoundTransaction tx = round;
+            round = null;
+            // the first round dies before its commit: everything it did is undone
+            return rounds.incrementAndGet() == 1
+                ? tx.rollback().compose(v -> Future.failedFuture(new IllegalStateException("died before the commit")))
+                : tx.commit();
+          }
+        });
+    loops.add(loop);
+    loop.start();
+    Await.until("the first round ended", rounds::get, n -> n >= 1);
+    Await.result(loop.wakeAndAwaitIdle());
+    assertEquals(0, db.count("SELECT count(*) FROM work_items WHERE done_count > 1"), "nothing done twice");
+    assertEquals(5, db.count("SELECT count(*) FROM work_items WHERE done_count = 1"));
+    assertEquals(1, db.count("SELECT count(*) FROM work_items WHERE done_count = 0 AND id = 3"),
+        "the failed unit alone was undone, and its item is due again");
+    assertEquals(5, afterCommit.size(), "what waited for the commit ran once, only for the committed round: " + afterCommit);
+    assertTrue(loop.stats().failed() >= 6, "the rolled-back round counts its items as failed: " + loop.stats());
+    assertEquals(0, db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        + " AND state LIKE 'idle in transaction%'"), "no connection left inside a transaction");
   }
 }
