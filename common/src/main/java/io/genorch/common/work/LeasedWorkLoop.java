@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * after the other in claim order), the lease (an item whose turn comes after its claim ran out is left to whoever
  * claims it next), the per-round memo of refused permits ({@link Round}), and {@link #stop()}, which starts nothing
  * new and completes when the round in flight has finished. A {@link Work} only says how to claim and how to do one
- * item. All state is touched on the context that started the loop.
+ * item. All state is touched on the context that started the loop. With {@link Options#claimAhead} rounds overlap:
+ * the next batch is claimed while the previous one's items still run (see there).
  *
  * @param <T> one claimed item
  */
@@ -42,8 +45,19 @@ public final class LeasedWorkLoop<T> {
    * @param concurrency   items in progress at once
    * @param lease         how long a claim is held; the claim statement pushes the item's due time this far
    * @param sweepInterval how often the loop looks for due work without being woken
+   * @param claimAhead    rounds overlap: the next batch is claimed as soon as fewer items wait to start than there
+   *     are lanes, while the previous batches' items still run, instead of after the whole round has finished, so
+   *     one slow item does not hold back the next claim. The lanes, the order per lane key and {@code concurrency}
+   *     span the rounds (an item waits behind the earlier items of its key, whatever round claimed them).
    */
-  public record Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval) {
+  public record Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval,
+      boolean claimAhead) {
+
+    /** Rounds one after the other (each drained before the next claim). */
+    public Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval) {
+      this(name, batchSize, concurrency, lease, sweepInterval, false);
+    }
+
     public Options {
       Objects.requireNonNull(name, "name");
       if (batchSize < 1 || concurrency < 1) {
@@ -175,6 +189,10 @@ public final class LeasedWorkLoop<T> {
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
+      if (options.claimAhead()) {
+        dispatch(); // skips what waits to start
+        settleIdle();
+      }
       idle.future().onComplete(stoppedPromise);
     });
     return stoppedPromise.future();
@@ -202,6 +220,14 @@ public final class LeasedWorkLoop<T> {
 
   private void wakeOnContext() {
     if (stopped) {
+      return;
+    }
+    if (options.claimAhead()) {
+      woken = true;
+      if (idle.future().isComplete()) {
+        idle = Promise.promise();
+      }
+      claimAhead();
       return;
     }
     if (running) {
@@ -282,6 +308,118 @@ public final class LeasedWorkLoop<T> {
       }
       return inOrder(items, round);
     });
+  }
+
+  // Claiming ahead (Options.claimAhead): the items of every claimed round wait in one queue per lane key; at most
+  // `concurrency` lanes run an item at once, each lane one item at a time in claim order. A claim is made while
+  // something is due (a wake, or the last claim came back full) and fewer items wait to start than there are lanes.
+
+  /** An item waiting to start, with the round that claimed it (its lease and refusal memo). */
+  private record Waiting<T>(T item, Round round) {}
+
+  /** Items waiting to start, per lane key, lanes in the order they became ready. Only touched on the context. */
+  private final Map<Object, ArrayDeque<Waiting<T>>> lanes = new HashMap<>();
+  private final ArrayDeque<Object> readyLanes = new ArrayDeque<>();
+  private int waitingCount;
+  private int activeCount;
+  private boolean claiming;
+  private boolean dispatching;
+
+  private boolean busy() {
+    return claiming || activeCount > 0 || waitingCount > 0;
+  }
+
+  private void claimAhead() {
+    if (stopped || claiming || !woken || waitingCount >= options.concurrency()) {
+      return;
+    }
+    claiming = true;
+    woken = false;
+    rounds.incrementAndGet();
+    Round round = new Round(System.nanoTime() + options.lease().toNanos());
+    onLoopContext(work.claim(options.batchSize(), options.lease())).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        LOG.warn("{}: claiming failed; the next sweep tries again: {}", options.name(), ar.cause().toString());
+      } else {
+        List<T> batch = ar.result();
+        claimed.addAndGet(batch.size());
+        for (T item : batch) {
+          Object key = work.laneKey(item);
+          Object lane = key == null ? new Object() : key;
+          ArrayDeque<Waiting<T>> queue = lanes.get(lane);
+          if (queue == null) {
+            queue = new ArrayDeque<>();
+            lanes.put(lane, queue);
+            readyLanes.add(lane); // a lane with a queue is either ready or running an item, never both
+          }
+          queue.add(new Waiting<>(item, round));
+          waitingCount++;
+        }
+        if (batch.size() >= options.batchSize()) {
+          woken = true; // a full batch: more is probably due
+        }
+      }
+      dispatch();
+      claimAhead();
+      settleIdle();
+    });
+  }
+
+  /** Starts items of ready lanes while fewer than {@code concurrency} run; skips them once stopped or run out. */
+  private void dispatch() {
+    if (dispatching) {
+      return; // an item that ended at once, inside the loop below: the loop goes on (no recursion per item)
+    }
+    dispatching = true;
+    while (activeCount < options.concurrency() && !readyLanes.isEmpty()) {
+      Object lane = readyLanes.poll();
+      ArrayDeque<Waiting<T>> queue = lanes.get(lane);
+      Waiting<T> next = queue.poll();
+      waitingCount--;
+      if (stopped || next.round().leaseExpired()) {
+        skipped.incrementAndGet();
+        laneFree(lane, queue);
+        continue;
+      }
+      activeCount++;
+      Future<?> processed;
+      try {
+        processed = work.process(next.item(), next.round());
+      } catch (RuntimeException e) {
+        processed = Future.failedFuture(e);
+      }
+      onLoopContext(processed).onComplete(ar -> {
+        if (ar.succeeded()) {
+          done.incrementAndGet();
+        } else {
+          failed.incrementAndGet();
+          LOG.warn("{}: {} not done now, due again when its lease ends: {}", options.name(), next.item(),
+              ar.cause().toString());
+        }
+        activeCount--;
+        laneFree(lane, queue);
+        dispatch();
+        claimAhead();
+        settleIdle();
+      });
+    }
+    dispatching = false;
+  }
+
+  /** The lane's item ended (or was skipped): its next item is ready, behind the lanes already waiting. */
+  private void laneFree(Object lane, ArrayDeque<Waiting<T>> queue) {
+    if (queue.isEmpty()) {
+      lanes.remove(lane);
+    } else {
+      readyLanes.add(lane);
+    }
+  }
+
+  private void settleIdle() {
+    if (!busy() && (stopped || !woken)) {
+      idle.tryComplete();
+    }
   }
 
   /** Continues on the loop's context whatever thread completes the work's future, so loop state stays confined. */
