@@ -137,5 +137,6 @@ class SubmitterAdmissionTest {
     assertEachSentOnce(60);
     assertEquals(60, db.count("SELECT count(*) FROM webhook_tokens"), "one claim each: none claimed twice");
     assertEquals(0, ctx.gate().inFlight("vidgo"), "every permit given back");
+    assertEquals(60, loop.stats().done(), "each recorded before the loop stopped: " + loop.stats());
   }
 }

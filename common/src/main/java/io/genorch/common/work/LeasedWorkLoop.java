@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,9 +101,21 @@ public final class LeasedWorkLoop<T> {
   public static final class Round {
     private final Set<String> refused = new HashSet<>();
     private final long leaseEndNanos;
+    private final Consumer<Object> yieldLane;
 
-    Round(long leaseEndNanos) {
+    Round(long leaseEndNanos, Consumer<Object> yieldLane) {
       this.leaseEndNanos = leaseEndNanos;
+      this.yieldLane = yieldLane;
+    }
+
+    /**
+     * What is left of {@code item} (recording its outcome, say) needs no lane: its lane's next item may start now.
+     * The item still counts as in progress (for {@link #stop()} and idleness) until its future completes; at most
+     * {@code concurrency} items are in that state at once. Only with {@link Options#claimAhead} (else nothing
+     * happens); callable from any thread, once or more.
+     */
+    public void yieldLane(Object item) {
+      yieldLane.accept(item);
     }
 
     public boolean wasRefused(String permit) {
@@ -242,7 +256,7 @@ public final class LeasedWorkLoop<T> {
   private void round() {
     woken = false;
     rounds.incrementAndGet();
-    Round round = new Round(System.nanoTime() + options.lease().toNanos());
+    Round round = new Round(System.nanoTime() + options.lease().toNanos(), item -> {});
     onLoopContext(work.claim(options.batchSize(), options.lease()))
         .compose(batch -> {
           claimed.addAndGet(batch.size());
@@ -322,11 +336,15 @@ public final class LeasedWorkLoop<T> {
   private final ArrayDeque<Object> readyLanes = new ArrayDeque<>();
   private int waitingCount;
   private int activeCount;
+  /** Items in progress that yielded their lane. */
+  private int yieldedCount;
+  /** Items holding a lane, by identity, to the action that frees it. */
+  private final Map<Object, Runnable> holding = new IdentityHashMap<>();
   private boolean claiming;
   private boolean dispatching;
 
   private boolean busy() {
-    return claiming || activeCount > 0 || waitingCount > 0;
+    return claiming || activeCount > 0 || yieldedCount > 0 || waitingCount > 0;
   }
 
   private void claimAhead() {
@@ -336,7 +354,7 @@ public final class LeasedWorkLoop<T> {
     claiming = true;
     woken = false;
     rounds.incrementAndGet();
-    Round round = new Round(System.nanoTime() + options.lease().toNanos());
+    Round round = new Round(System.nanoTime() + options.lease().toNanos(), this::yieldLaneOf);
     onLoopContext(work.claim(options.batchSize(), options.lease())).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
@@ -366,13 +384,16 @@ public final class LeasedWorkLoop<T> {
     });
   }
 
-  /** Starts items of ready lanes while fewer than {@code concurrency} run; skips them once stopped or run out. */
+  /**
+   * Starts items of ready lanes while fewer than {@code concurrency} hold a lane (and fewer than that many have
+   * yielded theirs and are still finishing); skips them once stopped or run out.
+   */
   private void dispatch() {
     if (dispatching) {
       return; // an item that ended at once, inside the loop below: the loop goes on (no recursion per item)
     }
     dispatching = true;
-    while (activeCount < options.concurrency() && !readyLanes.isEmpty()) {
+    while (activeCount < options.concurrency() && yieldedCount < options.concurrency() && !readyLanes.isEmpty()) {
       Object lane = readyLanes.poll();
       ArrayDeque<Waiting<T>> queue = lanes.get(lane);
       Waiting<T> next = queue.poll();
@@ -383,6 +404,12 @@ public final class LeasedWorkLoop<T> {
         continue;
       }
       activeCount++;
+      // runs once: when the work yields the lane, or when the item ends without having yielded it
+      Runnable freeLane = () -> {
+        activeCount--;
+        laneFree(lane, queue);
+      };
+      holding.put(next.item(), freeLane);
       Future<?> processed;
       try {
         processed = work.process(next.item(), next.round());
@@ -397,14 +424,32 @@ public final class LeasedWorkLoop<T> {
           LOG.warn("{}: {} not done now, due again when its lease ends: {}", options.name(), next.item(),
               ar.cause().toString());
         }
-        activeCount--;
-        laneFree(lane, queue);
+        if (holding.remove(next.item()) != null) {
+          freeLane.run();
+        } else {
+          yieldedCount--;
+        }
         dispatch();
         claimAhead();
         settleIdle();
       });
     }
     dispatching = false;
+  }
+
+  /** {@link Round#yieldLane}: frees the lane of an item still in progress. */
+  private void yieldLaneOf(Object item) {
+    if (Vertx.currentContext() != context) {
+      context.runOnContext(v -> yieldLaneOf(item));
+      return;
+    }
+    Runnable freeLane = holding.remove(item);
+    if (freeLane != null) {
+      yieldedCount++;
+      freeLane.run();
+      dispatch();
+      claimAhead();
+    }
   }
 
   /** The lane's item ended (or was skipped): its next item is ready, behind the lanes already waiting. */

@@ -356,4 +356,26 @@ class LeasedWorkLoopTest {
     assertEquals(9, notDone(), "the rest stays due for whoever claims it next");
     assertEquals(loop.stats().claimed() - 1, loop.stats().skipped(), "every other claimed item skipped");
   }
+  @Test
+  void anItemThatYieldsItsLaneLetsTheLanesNextStartAndCountsUntilItEnds() {
+    insert(6, 1);
+    List<Promise<Void>> held = new CopyOnWriteArrayList<>();
+    LeasedWorkLoop<Item> loop = loop(ahead("yield", 10, 2), (item, round) -> {
+      Promise<Void> finishing = Promise.promise();
+      held.add(finishing);
+      round.yieldLane(item);
+      return finishing.future();
+    });
+    loop.start();
+    // one lane: without the yield its second item would wait for the first to end
+    Await.until("two items of one lane in progress", held::size, n -> n == 2);
+    held.get(0).complete();
+    Await.until("the next started once one ended (at most concurrency yielded ones)", held::size, n -> n == 3);
+    Future<Void> stopped = loop.stop();
+    assertFalse(stopped.isComplete(), "stop waits for the items that yielded their lanes");
+    held.forEach(Promise::tryComplete);
+    Await.result(stopped);
+    assertEquals(3, loop.stats().done());
+    assertEquals(3, notDone(), "nothing started after stop");
+  }
 }

@@ -205,7 +205,13 @@ public final class Submitter implements Work<Submitter.Claim> {
           Future<Boolean> sent;
           try {
             sent = ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-                .compose(result -> settle(generation, settings, claim.attempt(), sentAt, result, routes))
+                .compose(result -> {
+                  // the provider answered: the request is no longer in flight, and recording the outcome needs
+                  // neither the permit nor the lane, so the lane's next send starts while this one is recorded
+                  admission.permit().release();
+                  round.yieldLane(claim);
+                  return settle(generation, settings, claim.attempt(), sentAt, result, routes);
+                })
                 .map(true);
           } catch (RuntimeException e) {
             sent = Future.failedFuture(e);
