@@ -4,34 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ORCH_API_MAX_RPS: a key that floods gets 429 rate_limited; other keys and, a second later, it too get through. */
 class ApiRateLimitTest {
 
-  private static TestDatabase db;
-  private static Orchestrator service;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.put("ORCH_API_MAX_RPS", "5");
-    service = TestOrchestrators.start(env);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders().set("ORCH_API_MAX_RPS", "5");
 
   @Test
   void aFloodingKeyIsSlowedAndOnlyThatKey() {

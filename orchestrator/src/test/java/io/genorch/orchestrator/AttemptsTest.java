@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.SimulatedProviders;
-import io.genorch.common.testing.TestDatabase;
 import io.genorch.simulator.SimJob;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,11 +15,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Attempts, failover before acceptance and re-runs after it (docs/API.md section 8), over real HTTP, a real
@@ -32,43 +28,23 @@ class AttemptsTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String KLING = "runblob-kling-o3";
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
-  private static Orchestrator service;
-  private static ApiClient api;
 
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(1));
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.putAll(providers.enable("runblob-sora", "vidgo", "apimart", KLING));
-    env.put("ORCH_SUBMIT_SWEEP_MS", "100");
-    env.put("ORCH_SUBMIT_BACKOFF_MS", "100");
-    env.put("ORCH_CIRCUIT_FAILURES", "1");
-    env.put("ORCH_CIRCUIT_OPEN_S", "3");
-    env.put("ORCH_PROVIDER_TIMEOUT_MS", "1500");
-    service = TestOrchestrators.start(env);
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    if (providers != null) {
-      providers.close();
-    }
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withProviders(Duration.ofSeconds(1), "runblob-sora", "vidgo", "apimart", KLING)
+      .set("ORCH_SUBMIT_SWEEP_MS", "100")
+      .set("ORCH_SUBMIT_BACKOFF_MS", "100")
+      .set("ORCH_CIRCUIT_FAILURES", "1")
+      .set("ORCH_CIRCUIT_OPEN_S", "3")
+      .set("ORCH_PROVIDER_TIMEOUT_MS", "1500");
 
   @BeforeEach
   void healthyProviders() {
-    providers.simulator.reset();
-    db.execute("DELETE FROM provider_health");
+    service.providers().simulator.reset();
+    service.db().execute("DELETE FROM provider_health");
   }
 
   private static JsonObject generation(String id) {
-    return api.get("/v1/generations/" + id).json();
+    return service.api().get("/v1/generations/" + id).json();
   }
 
   private static JsonObject awaitStatus(String id, String status) {
@@ -76,7 +52,7 @@ class AttemptsTest {
   }
 
   private static List<JsonObject> timeline(String id) {
-    return api.get("/v1/generations/" + id + "/events").json().getJsonArray("data").stream()
+    return service.api().get("/v1/generations/" + id + "/events").json().getJsonArray("data").stream()
         .map(JsonObject.class::cast).toList();
   }
 
@@ -85,18 +61,18 @@ class AttemptsTest {
   }
 
   private static String create(JsonObject body) {
-    ApiClient.Response created = api.createGeneration(body);
+    ApiClient.Response created = service.api().createGeneration(body);
     assertEquals(202, created.status(), created.body());
     return created.json().getString("id");
   }
 
   private static List<SimJob> jobs(String provider, String prompt) {
-    return providers.simulator.jobs(provider).stream().filter(j -> prompt.equals(j.prompt())).toList();
+    return service.providers().simulator.jobs(provider).stream().filter(j -> prompt.equals(j.prompt())).toList();
   }
 
   @Test
   void aRouteInMaintenanceFailsOverToTheNextWhichMakesIt() {
-    providers.simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
+    service.providers().simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
     String id = create(new JsonObject().put("model", "sora-2").put("prompt", "a fox in the rain"));
 
     JsonObject done = awaitStatus(id, "succeeded");
@@ -127,10 +103,10 @@ class AttemptsTest {
 
   @Test
   void anOpenCircuitIsSkippedWithoutATryUntilOneProbeAfterTheWaitClosesIt() {
-    providers.simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
+    service.providers().simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
     String opener = create(new JsonObject().put("model", "sora-2").put("prompt", "opens the circuit"));
     awaitStatus(opener, "succeeded");
-    int triedBefore = providers.simulator.submitCalls("runblob-sora");
+    int triedBefore = service.providers().simulator.submitCalls("runblob-sora");
 
     String skipping = create(new JsonObject().put("model", "sora-2").put("prompt", "skips the open circuit"));
     JsonObject routed = entries(skipping, "routed").get(0).getJsonObject("detail");
@@ -139,20 +115,20 @@ class AttemptsTest {
         routed.encode());
     JsonObject skipped = awaitStatus(skipping, "succeeded");
     assertEquals(1, skipped.getJsonArray("attempts").size(), "never tried at the open route");
-    assertEquals(triedBefore, providers.simulator.submitCalls("runblob-sora"), "no request to the open route");
+    assertEquals(triedBefore, service.providers().simulator.submitCalls("runblob-sora"), "no request to the open route");
 
-    providers.simulator.maintenance("runblob-sora", Duration.ZERO);
+    service.providers().simulator.maintenance("runblob-sora", Duration.ZERO);
     Await.until("the circuit's wait is over", WAIT, () -> routeHealth("runblob-sora"), h -> !h.equals("open"));
     String probe = create(new JsonObject().put("model", "sora-2").put("prompt", "the probe"));
     JsonObject probed = awaitStatus(probe, "succeeded");
     assertEquals("runblob-sora", probed.getString("provider"), "after the wait the route is tried again");
-    assertEquals(triedBefore + 1, providers.simulator.submitCalls("runblob-sora"), "one probe");
+    assertEquals(triedBefore + 1, service.providers().simulator.submitCalls("runblob-sora"), "one probe");
     assertEquals("ok", Await.until("the probe's success closes the circuit", WAIT, () -> routeHealth("runblob-sora"),
         "ok"::equals));
   }
 
   private static String routeHealth(String provider) {
-    return api.get("/v1/models").json().getJsonArray("data").stream().map(JsonObject.class::cast)
+    return service.api().get("/v1/models").json().getJsonArray("data").stream().map(JsonObject.class::cast)
         .filter(m -> m.getString("id").equals("sora-2"))
         .flatMap(m -> m.getJsonArray("routes").stream().map(JsonObject.class::cast))
         .filter(r -> r.getString("provider").equals(provider)).findFirst().orElseThrow().getString("health");
@@ -184,7 +160,7 @@ class AttemptsTest {
 
   @Test
   void aNamedProviderInMaintenanceIsNotFailedOver() {
-    providers.simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
+    service.providers().simulator.maintenance("runblob-sora", Duration.ofMinutes(5));
     String id = create(new JsonObject().put("provider", "runblob-sora").put("prompt", "named"));
     Await.until("a retry at the same provider", WAIT, () -> generation(id).getJsonArray("attempts").size(), n -> n >= 2);
     JsonObject g = generation(id);
@@ -193,7 +169,7 @@ class AttemptsTest {
     assertTrue(entries(id, "failover").isEmpty());
     assertEquals(0, jobs("vidgo", "named").size());
     // its retries would go on into the next test's counts: the maintenance ends and it finishes where it is
-    providers.simulator.maintenance("runblob-sora", Duration.ZERO);
+    service.providers().simulator.maintenance("runblob-sora", Duration.ZERO);
     assertEquals("runblob-sora", awaitStatus(id, "succeeded").getString("provider"));
   }
 
@@ -204,7 +180,7 @@ class AttemptsTest {
     SimJob first = Await.until("the first job", WAIT, () -> jobs(KLING, prompt), j -> j.size() == 1).get(0);
     awaitStatus(id, "submitted");
 
-    providers.simulator.finishNow(KLING, first.taskId(), false, "TASK_FAILED");
+    service.providers().simulator.finishNow(KLING, first.taskId(), false, "TASK_FAILED");
     SimJob second = Await.until("the re-run's job", WAIT, () -> jobs(KLING, prompt), j -> j.size() == 2).stream()
         .filter(j -> !j.taskId().equals(first.taskId())).findFirst().orElseThrow();
     JsonObject running = Await.until("attempt 2 submitted", WAIT, () -> generation(id),
@@ -222,7 +198,7 @@ class AttemptsTest {
     assertFalse(stillRunning.getString("status").equals("failed"), stillRunning.encode());
     assertEquals(second.taskId(), stillRunning.getString("providerTaskId"));
 
-    providers.simulator.finishNow(KLING, second.taskId(), true, null);
+    service.providers().simulator.finishNow(KLING, second.taskId(), true, null);
     JsonObject done = awaitStatus(id, "succeeded");
     assertEquals(second.taskId(), done.getString("providerTaskId"));
     JsonArray attempts = done.getJsonArray("attempts");

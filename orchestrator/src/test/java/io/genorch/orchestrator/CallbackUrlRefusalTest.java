@@ -2,36 +2,20 @@ package io.genorch.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A callbackUrl is accepted only when it reaches a public unicast address (ORCH_CALLBACK_ALLOW_PRIVATE unset). */
 class CallbackUrlRefusalTest {
 
-  private static TestDatabase db;
-  private static Orchestrator service;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders();
 
   private static ApiClient.Response submit(String callbackUrl) {
-    return api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "a kite").put("callbackUrl", callbackUrl));
+    return service.api().createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "a kite").put("callbackUrl", callbackUrl));
   }
 
   @ParameterizedTest
@@ -43,12 +27,12 @@ class CallbackUrlRefusalTest {
       // names: one resolving to loopback on every machine, one that never resolves (RFC 6761)
       "localhost", "LOCALHOST.", "hooks.nonexistent.invalid"})
   void refusedWith400(String host) {
-    long before = db.count("SELECT count(*) FROM generations");
+    long before = service.db().count("SELECT count(*) FROM generations");
     ApiClient.Response r = submit("http://" + host + ":8080/hook");
     assertEquals(400, r.status(), host + ": " + r.body());
     assertEquals("invalid_request", r.error().getString("code"), r.body());
     assertEquals("callbackUrl", r.error().getString("field"), r.body());
-    assertEquals(before, db.count("SELECT count(*) FROM generations"), "nothing stored");
+    assertEquals(before, service.db().count("SELECT count(*) FROM generations"), "nothing stored");
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,8 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,20 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ClientApiTest {
 
   @RegisterExtension
-  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
-  private static Orchestrator service;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-  }
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders().emptyDatabaseBeforeEach();
 
   private static JsonObject validBody() {
     return new JsonObject()
@@ -56,7 +40,7 @@ class ClientApiTest {
   }
 
   private static long storedGenerations() {
-    return db.count("SELECT count(*) FROM generations");
+    return service.db().count("SELECT count(*) FROM generations");
   }
 
   private static void assertRefused(ApiClient.Response r, int status, String code, String field) {
@@ -69,7 +53,7 @@ class ClientApiTest {
 
   @Test
   void aValidRequestIsStoredAndAnswered202WithLocation() {
-    ApiClient.Response r = api.createGeneration(validBody());
+    ApiClient.Response r = service.api().createGeneration(validBody());
     assertEquals(202, r.status(), r.body());
     JsonObject g = r.json();
     assertTrue(g.getString("id").startsWith("gen_"));
@@ -81,7 +65,7 @@ class ClientApiTest {
     assertEquals(42, g.getJsonObject("metadata").getInteger("order"));
     assertEquals(1, storedGenerations());
 
-    ApiClient.Response fetched = api.get("/v1/generations/" + g.getString("id"));
+    ApiClient.Response fetched = service.api().get("/v1/generations/" + g.getString("id"));
     assertEquals(200, fetched.status());
     assertEquals(g.getString("prompt"), fetched.json().getString("prompt"));
     assertEquals(g.getString("createdAt"), fetched.json().getString("createdAt"));
@@ -89,61 +73,61 @@ class ClientApiTest {
 
   @Test
   void defaultsAreFilledIn() {
-    JsonObject g = api.createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", "x")).json();
+    JsonObject g = service.api().createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", "x")).json();
     assertEquals("9:16", g.getString("aspectRatio"));
     assertNotNull(g.getInteger("durationSeconds"));
   }
 
   @Test
   void missingPromptIsRefusedNamingTheField() {
-    assertRefused(api.createGeneration(validBody().copy().put("prompt", (String) null)), 400, "invalid_request", "prompt");
-    assertRefused(api.createGeneration(validBody().copy().put("prompt", "")), 400, "invalid_request", "prompt");
-    assertRefused(api.createGeneration(validBody().copy().put("prompt", "x".repeat(5001))), 400, "invalid_request", "prompt");
+    assertRefused(service.api().createGeneration(validBody().copy().put("prompt", (String) null)), 400, "invalid_request", "prompt");
+    assertRefused(service.api().createGeneration(validBody().copy().put("prompt", "")), 400, "invalid_request", "prompt");
+    assertRefused(service.api().createGeneration(validBody().copy().put("prompt", "x".repeat(5001))), 400, "invalid_request", "prompt");
   }
 
   @Test
   void unknownProviderIsRefused() {
-    assertRefused(api.createGeneration(validBody().copy().put("provider", "midjourney")), 400, "invalid_request", "provider");
+    assertRefused(service.api().createGeneration(validBody().copy().put("provider", "midjourney")), 400, "invalid_request", "provider");
   }
 
   @Test
   void badAspectRatioIsRefused() {
-    assertRefused(api.createGeneration(validBody().copy().put("aspectRatio", "4:3")), 400, "invalid_request", "aspectRatio");
-    assertRefused(api.createGeneration(validBody().copy().put("aspectRatio", "1:1")), 400, "invalid_request", "aspectRatio");
+    assertRefused(service.api().createGeneration(validBody().copy().put("aspectRatio", "4:3")), 400, "invalid_request", "aspectRatio");
+    assertRefused(service.api().createGeneration(validBody().copy().put("aspectRatio", "1:1")), 400, "invalid_request", "aspectRatio");
   }
 
   @Test
   void providerSpecificDurationsAreValidated() {
-    assertRefused(api.createGeneration(validBody().copy().put("durationSeconds", 5)), 400, "invalid_request", "durationSeconds");
-    assertRefused(api.createGeneration(validBody().copy().put("durationSeconds", "10")), 400, "invalid_request", "durationSeconds");
+    assertRefused(service.api().createGeneration(validBody().copy().put("durationSeconds", 5)), 400, "invalid_request", "durationSeconds");
+    assertRefused(service.api().createGeneration(validBody().copy().put("durationSeconds", "10")), 400, "invalid_request", "durationSeconds");
   }
 
   @Test
   void otherFieldRulesAreValidated() {
-    assertRefused(api.createGeneration(validBody().copy().put("imageUrl", "ftp://x/y.png")), 400, "invalid_request", "imageUrl");
-    assertRefused(api.createGeneration(validBody().copy().put("callbackUrl", "http://127.0.0.1:9000/hook")), 400, "invalid_request", "callbackUrl");
-    assertRefused(api.createGeneration(validBody().copy().put("callbackUrl", "http://169.254.169.254/latest")), 400, "invalid_request", "callbackUrl");
-    assertRefused(api.createGeneration(validBody().copy().put("metadata", new JsonObject().put("blob", "y".repeat(5000)))), 400, "invalid_request", "metadata");
-    assertRefused(api.createGeneration(validBody().copy().put("options", "pro")), 400, "invalid_request", "options");
-    assertRefused(api.createGeneration(validBody().copy().put("aspect_ratio", "16:9")), 400, "invalid_request", "aspect_ratio");
+    assertRefused(service.api().createGeneration(validBody().copy().put("imageUrl", "ftp://x/y.png")), 400, "invalid_request", "imageUrl");
+    assertRefused(service.api().createGeneration(validBody().copy().put("callbackUrl", "http://127.0.0.1:9000/hook")), 400, "invalid_request", "callbackUrl");
+    assertRefused(service.api().createGeneration(validBody().copy().put("callbackUrl", "http://169.254.169.254/latest")), 400, "invalid_request", "callbackUrl");
+    assertRefused(service.api().createGeneration(validBody().copy().put("metadata", new JsonObject().put("blob", "y".repeat(5000)))), 400, "invalid_request", "metadata");
+    assertRefused(service.api().createGeneration(validBody().copy().put("options", "pro")), 400, "invalid_request", "options");
+    assertRefused(service.api().createGeneration(validBody().copy().put("aspect_ratio", "16:9")), 400, "invalid_request", "aspect_ratio");
   }
 
   @Test
   void wrongContentTypeIs415() {
-    assertRefused(api.postRaw("/v1/generations", HttpRequest.BodyPublishers.ofString(validBody().encode()),
+    assertRefused(service.api().postRaw("/v1/generations", HttpRequest.BodyPublishers.ofString(validBody().encode()),
         "Content-Type", "text/plain"), 415, "unsupported_media_type", null);
   }
 
   @Test
   void aBodyThatIsNotJsonIs400() {
-    assertRefused(api.post("/v1/generations", "{not json"), 400, "invalid_request", "body");
-    assertRefused(api.post("/v1/generations", "[1,2]"), 400, "invalid_request", "body");
+    assertRefused(service.api().post("/v1/generations", "{not json"), 400, "invalid_request", "body");
+    assertRefused(service.api().post("/v1/generations", "[1,2]"), 400, "invalid_request", "body");
   }
 
   @Test
   void aTwoMebibyteBodyIs413() {
     String big = validBody().copy().put("prompt", "p".repeat(2 * 1024 * 1024)).encode();
-    assertRefused(api.post("/v1/generations", big), 413, "payload_too_large", null);
+    assertRefused(service.api().post("/v1/generations", big), 413, "payload_too_large", null);
   }
 
   @Test
@@ -160,7 +144,7 @@ class ClientApiTest {
   @Test
   void twentyConcurrentRequestsWithOneIdempotencyKeyCreateOneGeneration() throws Exception {
     List<CompletableFuture<ApiClient.Response>> calls = IntStream.range(0, 20)
-        .mapToObj(i -> CompletableFuture.supplyAsync(() -> api.createGeneration(validBody(), "Idempotency-Key", "order-42")))
+        .mapToObj(i -> CompletableFuture.supplyAsync(() -> service.api().createGeneration(validBody(), "Idempotency-Key", "order-42")))
         .toList();
     List<ApiClient.Response> responses = calls.stream().map(CompletableFuture::join).toList();
     assertEquals(1, storedGenerations());
@@ -178,10 +162,10 @@ class ClientApiTest {
     List<Callable<ApiClient.Response>> calls = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       String key = "own-" + i;
-      calls.add(() -> api.createGeneration(validBody().copy().put("prompt", "own " + key), "Idempotency-Key", key));
-      calls.add(() -> api.createGeneration(validBody(), "Idempotency-Key", "shared"));
-      calls.add(() -> api.createGeneration(validBody().copy().put("prompt", "other body"), "Idempotency-Key", "shared"));
-      calls.add(() -> api.createGeneration(validBody().copy().put("durationSeconds", 5)));
+      calls.add(() -> service.api().createGeneration(validBody().copy().put("prompt", "own " + key), "Idempotency-Key", key));
+      calls.add(() -> service.api().createGeneration(validBody(), "Idempotency-Key", "shared"));
+      calls.add(() -> service.api().createGeneration(validBody().copy().put("prompt", "other body"), "Idempotency-Key", "shared"));
+      calls.add(() -> service.api().createGeneration(validBody().copy().put("durationSeconds", 5)));
     }
     ExecutorService clients = Executors.newFixedThreadPool(calls.size());
     List<ApiClient.Response> responses = new ArrayList<>();
@@ -216,10 +200,10 @@ class ClientApiTest {
   void metadataAndOptionsAreEchoedBackExactlyAsSent() {
     String metadata = "{\"zeta\":1,\"alpha\":{\"b\":2,\"a\":[3,1]},\"mid\":\"x\"}";
     String options = "{\"mode\":\"pro\",\"keep_original_sound\":true}";
-    ApiClient.Response created = api.post("/v1/generations", "{\"provider\":\"runblob-kling-o3\",\"prompt\":\"a kite\","
+    ApiClient.Response created = service.api().post("/v1/generations", "{\"provider\":\"runblob-kling-o3\",\"prompt\":\"a kite\","
         + "\"options\":" + options + ",\"metadata\":" + metadata + "}");
     assertEquals(202, created.status(), created.body());
-    String read = api.get("/v1/generations/" + created.json().getString("id")).body();
+    String read = service.api().get("/v1/generations/" + created.json().getString("id")).body();
     for (String body : List.of(created.body(), read)) {
       assertTrue(body.contains("\"metadata\":" + metadata), body);
       assertTrue(body.contains("\"options\":" + options), body);
@@ -230,8 +214,8 @@ class ClientApiTest {
   void theSameBodyWithItsFieldsInAnotherOrderIsTheSameRequest() {
     String body = "{\"provider\":\"vidgo\",\"prompt\":\"a kite\",\"metadata\":{\"a\":1,\"b\":2}}";
     String reordered = "{\"metadata\":{\"b\":2,\"a\":1},\"prompt\":\"a kite\",\"provider\":\"vidgo\"}";
-    ApiClient.Response first = api.post("/v1/generations", body, "Idempotency-Key", "same-body");
-    ApiClient.Response second = api.post("/v1/generations", reordered, "Idempotency-Key", "same-body");
+    ApiClient.Response first = service.api().post("/v1/generations", body, "Idempotency-Key", "same-body");
+    ApiClient.Response second = service.api().post("/v1/generations", reordered, "Idempotency-Key", "same-body");
     assertEquals(202, first.status(), first.body());
     assertEquals(200, second.status(), second.body());
     assertEquals(first.json().getString("id"), second.json().getString("id"));
@@ -242,67 +226,67 @@ class ClientApiTest {
     String prompt4500 = "a".repeat(4500);
     // characters, not UTF-16 units: 5000 emoji are 5000 characters
     String emoji5000 = "\uD83C\uDF0A".repeat(5000);
-    assertRefused(api.createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", prompt4500)),
+    assertRefused(service.api().createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", prompt4500)),
         400, "invalid_request", "prompt");
-    assertRefused(api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000 + "x")),
+    assertRefused(service.api().createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000 + "x")),
         400, "invalid_request", "prompt");
-    assertEquals(202, api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", prompt4500)).status());
-    assertEquals(202, api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000)).status());
+    assertEquals(202, service.api().createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", prompt4500)).status());
+    assertEquals(202, service.api().createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", emoji5000)).status());
   }
 
   @Test
   void theSameIdempotencyKeyWithAnotherBodyIs409() {
-    assertEquals(202, api.createGeneration(validBody(), "Idempotency-Key", "k1").status());
-    ApiClient.Response conflict = api.createGeneration(validBody().copy().put("prompt", "different"), "Idempotency-Key", "k1");
+    assertEquals(202, service.api().createGeneration(validBody(), "Idempotency-Key", "k1").status());
+    ApiClient.Response conflict = service.api().createGeneration(validBody().copy().put("prompt", "different"), "Idempotency-Key", "k1");
     assertEquals(409, conflict.status());
     assertEquals("idempotency_conflict", conflict.error().getString("code"));
     assertEquals(1, storedGenerations());
-    ApiClient.Response tooLong = api.createGeneration(validBody(), "Idempotency-Key", "k".repeat(256));
+    ApiClient.Response tooLong = service.api().createGeneration(validBody(), "Idempotency-Key", "k".repeat(256));
     assertEquals(400, tooLong.status());
     assertEquals("Idempotency-Key", tooLong.error().getString("field"));
   }
 
   @Test
   void anUnknownGenerationIs404() {
-    ApiClient.Response r = api.get("/v1/generations/gen_nope");
+    ApiClient.Response r = service.api().get("/v1/generations/gen_nope");
     assertEquals(404, r.status());
     assertEquals("not_found", r.error().getString("code"));
-    assertEquals(404, api.get("/v1/generations/gen_nope/events").status());
+    assertEquals(404, service.api().get("/v1/generations/gen_nope/events").status());
   }
 
   @Test
   void listingIsNewestFirstWithCursorAndFilters() {
     for (int i = 0; i < 5; i++) {
-      api.createGeneration(validBody().copy().put("prompt", "p" + i));
+      service.api().createGeneration(validBody().copy().put("prompt", "p" + i));
     }
-    api.createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "v"));
-    JsonObject page1 = api.get("/v1/generations?limit=4").json();
+    service.api().createGeneration(new JsonObject().put("provider", "vidgo").put("prompt", "v"));
+    JsonObject page1 = service.api().get("/v1/generations?limit=4").json();
     JsonArray data1 = page1.getJsonArray("data");
     assertEquals(4, data1.size());
     assertEquals("v", data1.getJsonObject(0).getString("prompt"), "newest first");
-    JsonObject page2 = api.get("/v1/generations?limit=4&cursor=" + page1.getString("nextCursor")).json();
+    JsonObject page2 = service.api().get("/v1/generations?limit=4&cursor=" + page1.getString("nextCursor")).json();
     assertEquals(2, page2.getJsonArray("data").size());
     assertNull(page2.getString("nextCursor"));
     assertEquals("p0", page2.getJsonArray("data").getJsonObject(1).getString("prompt"));
-    assertEquals(1, api.get("/v1/generations?provider=vidgo").json().getJsonArray("data").size());
-    assertEquals(6, api.get("/v1/generations?status=queued").json().getJsonArray("data").size());
-    assertEquals(0, api.get("/v1/generations?status=succeeded").json().getJsonArray("data").size());
-    assertEquals("status", api.get("/v1/generations?status=done").error().getString("field"));
-    assertEquals("limit", api.get("/v1/generations?limit=201").error().getString("field"));
-    assertEquals("cursor", api.get("/v1/generations?cursor=zzz").error().getString("field"));
+    assertEquals(1, service.api().get("/v1/generations?provider=vidgo").json().getJsonArray("data").size());
+    assertEquals(6, service.api().get("/v1/generations?status=queued").json().getJsonArray("data").size());
+    assertEquals(0, service.api().get("/v1/generations?status=succeeded").json().getJsonArray("data").size());
+    assertEquals("status", service.api().get("/v1/generations?status=done").error().getString("field"));
+    assertEquals("limit", service.api().get("/v1/generations?limit=201").error().getString("field"));
+    assertEquals("cursor", service.api().get("/v1/generations?cursor=zzz").error().getString("field"));
   }
 
   @Test
   void theTimelineStartsWithAccepted() {
-    String id = api.createGeneration(validBody()).json().getString("id");
-    JsonArray timeline = api.get("/v1/generations/" + id + "/events").json().getJsonArray("data");
+    String id = service.api().createGeneration(validBody()).json().getString("id");
+    JsonArray timeline = service.api().get("/v1/generations/" + id + "/events").json().getJsonArray("data");
     assertEquals("accepted", timeline.getJsonObject(0).getString("type"));
     assertNotNull(timeline.getJsonObject(0).getString("at"));
   }
 
   @Test
   void providersAreListedWithTheirRetrySchedules() {
-    JsonArray providers = api.get("/v1/providers").json().getJsonArray("data");
+    JsonArray providers = service.api().get("/v1/providers").json().getJsonArray("data");
     assertEquals(List.of("heo365-sora2", "runblob-sora", "vidgo", "apimart", "runblob-kling-o3"),
         providers.stream().map(p -> ((JsonObject) p).getString("id")).toList());
     JsonObject runblob = providers.getJsonObject(1);
@@ -314,8 +298,8 @@ class ClientApiTest {
 
   @Test
   void lifecycleEventsAreReadableAfterASequenceNumber() {
-    assertEquals(0, api.get("/v1/events?after=0").json().getJsonArray("data").size());
-    assertEquals("after", api.get("/v1/events?after=-1").error().getString("field"));
+    assertEquals(0, service.api().get("/v1/events?after=0").json().getJsonArray("data").size());
+    assertEquals("after", service.api().get("/v1/events?after=-1").error().getString("field"));
   }
 
   @Test

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.bus.Addresses;
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,29 +23,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ClientInputTest {
 
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders().emptyDatabaseBeforeEach();
+
   private static final String AUTH = "Authorization: Bearer " + TestOrchestrators.API_KEY;
 
-  @RegisterExtension
-  static final TestDatabase db = TestDatabase.emptiedBeforeEach();
-  private static Orchestrator service;
-  private static ApiClient api;
-  private static int apiPort;
-  private static int webhookPort;
   private LogCapture logs;
-
-  @BeforeAll
-  static void start() {
-    var env = TestOrchestrators.baseConfig(db);
-    webhookPort = Integer.parseInt(env.get("ORCH_WEBHOOK_PORT"));
-    service = TestOrchestrators.start(env);
-    apiPort = service.httpPort();
-    api = new ApiClient(apiPort, TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-  }
 
   @BeforeEach
   void captureLogs() {
@@ -79,37 +59,37 @@ class ClientInputTest {
   private static void assertRefused(ApiClient.Response r, int status, String code, String field) {
     assertError(status, code, field, r.status(), r.error(), r.body());
     assertEquals("application/json", r.raw().headers().firstValue("Content-Type").orElse(""));
-    assertEquals(0, db.count("SELECT count(*) FROM generations"), "nothing is stored for a refused request");
+    assertEquals(0, service.db().count("SELECT count(*) FROM generations"), "nothing is stored for a refused request");
   }
 
   private static void assertRefused(RawHttp.Response r, int status, String code, String field) {
     assertTrue(r.isJson(), r.headers());
     assertError(status, code, field, r.status(), r.error(), r.body());
-    assertEquals(0, db.count("SELECT count(*) FROM generations"), "nothing is stored for a refused request");
+    assertEquals(0, service.db().count("SELECT count(*) FROM generations"), "nothing is stored for a refused request");
   }
 
   @Test
   void nulAnywhereInTheBodyIs400NamingTheTopLevelField() {
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\\u0000b\"")), 400, "invalid_request", "prompt");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\":[\"x\\u0000\"]}}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\\u0000b\"")), 400, "invalid_request", "prompt");
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\":[\"x\\u0000\"]}}")),
         400, "invalid_request", "metadata");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\\u0000\":1}}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\\u0000\":1}}")),
         400, "invalid_request", "metadata");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"x\\u0000\":1}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"x\\u0000\":1}")),
         400, "invalid_request", "body");
   }
 
   @Test
   void loneSurrogatesAre400() {
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\\ud800b\"")), 400, "invalid_request", "prompt");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\\udc00\"")), 400, "invalid_request", "prompt");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"options\":{\"\\ud83d\":1}}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\\ud800b\"")), 400, "invalid_request", "prompt");
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\\udc00\"")), 400, "invalid_request", "prompt");
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"options\":{\"\\ud83d\":1}}")),
         400, "invalid_request", "options");
   }
 
   @Test
   void pairedSurrogatesAndOtherTextAreKeptExactly() {
-    ApiClient.Response r = api.post("/v1/generations",
+    ApiClient.Response r = service.api().post("/v1/generations",
         bodyWithPrompt("\"caf\\u00e9 \\ud83c\\udf0a 海\"").replace("}", ",\"metadata\":{\"k\":\"ü\\ud83d\\ude00\"}}"));
     assertEquals(202, r.status(), r.body());
     assertEquals("café \uD83C\uDF0A 海", r.json().getString("prompt"));
@@ -125,29 +105,29 @@ class ClientInputTest {
       body.writeBytes("{\"provider\":\"runblob-sora\",\"durationSeconds\":15,\"prompt\":\"a".getBytes(StandardCharsets.UTF_8));
       body.writeBytes(bad);
       body.writeBytes("b\"}".getBytes(StandardCharsets.UTF_8));
-      assertRefused(RawHttp.postJson(apiPort, "/v1/generations", body.toByteArray(), AUTH), 400, "invalid_request", "body");
+      assertRefused(RawHttp.postJson(service.httpPort(), "/v1/generations", body.toByteArray(), AUTH), 400, "invalid_request", "body");
     }
   }
 
   @Test
   void duplicateKeysAre400NamingTheTopLevelField() {
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"prompt\":\"b\"}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"prompt\":\"b\"}")),
         400, "invalid_request", "prompt");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\":1,\"k\":2}}")),
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"k\":1,\"k\":2}}")),
         400, "invalid_request", "metadata");
-    assertRefused(api.post("/v1/generations",
+    assertRefused(service.api().post("/v1/generations",
         bodyWithPrompt("\"a\"").replace("}", ",\"metadata\":{\"list\":[{\"k\":1,\"k\":1}]}}")), 400, "invalid_request", "metadata");
   }
 
   @Test
   void onlyStandardJsonIsRead() {
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\" /* a comment */")), 400, "invalid_request", "body");
-    assertRefused(api.post("/v1/generations", bodyWithPrompt("\"a\"") + " {}"), 400, "invalid_request", "body");
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\" /* a comment */")), 400, "invalid_request", "body");
+    assertRefused(service.api().post("/v1/generations", bodyWithPrompt("\"a\"") + " {}"), 400, "invalid_request", "body");
   }
 
   @Test
   void anIdempotencyKeyWithNulIsRefused() {
-    RawHttp.Response r = RawHttp.postJson(apiPort, "/v1/generations",
+    RawHttp.Response r = RawHttp.postJson(service.httpPort(), "/v1/generations",
         bodyWithPrompt("\"a\"").getBytes(StandardCharsets.UTF_8), AUTH, "Idempotency-Key: a\u0000b");
     assertEquals(400, r.status(), r.body());
     assertTrue(r.isJson(), r.headers());
@@ -156,24 +136,24 @@ class ClientInputTest {
 
   @Test
   void aPathIdWithNulOrABadEscapeIsAnswered() {
-    assertRefused(RawHttp.get(apiPort, "/v1/generations/%00", AUTH), 404, "not_found", null);
-    assertRefused(RawHttp.get(apiPort, "/v1/generations/gen_%00/events", AUTH), 404, "not_found", null);
-    assertRefused(RawHttp.get(apiPort, "/v1/generations/%ZZ", AUTH), 400, "invalid_request", "path");
-    assertRefused(RawHttp.get(apiPort, "/v1/generations/%ZZ/events", AUTH), 400, "invalid_request", "path");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations/%00", AUTH), 404, "not_found", null);
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations/gen_%00/events", AUTH), 404, "not_found", null);
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations/%ZZ", AUTH), 400, "invalid_request", "path");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations/%ZZ/events", AUTH), 400, "invalid_request", "path");
   }
 
   @Test
   void queryParametersWithNulOrBadEscapesAre400NamingTheParameter() {
     String nulCursor = Base64.getUrlEncoder().withoutPadding().encodeToString("gen_\u0000".getBytes(StandardCharsets.UTF_8));
-    assertRefused(api.get("/v1/generations?cursor=" + nulCursor), 400, "invalid_request", "cursor");
+    assertRefused(service.api().get("/v1/generations?cursor=" + nulCursor), 400, "invalid_request", "cursor");
     String surrogateCursor = Base64.getUrlEncoder().withoutPadding().encodeToString(
         new byte[] {'g', 'e', 'n', '_', (byte) 0xED, (byte) 0xA0, (byte) 0x80});
-    assertRefused(api.get("/v1/generations?cursor=" + surrogateCursor), 400, "invalid_request", "cursor");
-    assertRefused(RawHttp.get(apiPort, "/v1/generations?status=%00", AUTH), 400, "invalid_request", "status");
-    assertRefused(RawHttp.get(apiPort, "/v1/generations?provider=%00", AUTH), 400, "invalid_request", "provider");
-    assertRefused(RawHttp.get(apiPort, "/v1/generations?limit=%00", AUTH), 400, "invalid_request", "limit");
-    assertRefused(RawHttp.get(apiPort, "/v1/generations?cursor=%ZZ", AUTH), 400, "invalid_request", "query");
-    assertRefused(RawHttp.get(apiPort, "/v1/events?after=%ZZ", AUTH), 400, "invalid_request", "query");
+    assertRefused(service.api().get("/v1/generations?cursor=" + surrogateCursor), 400, "invalid_request", "cursor");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations?status=%00", AUTH), 400, "invalid_request", "status");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations?provider=%00", AUTH), 400, "invalid_request", "provider");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations?limit=%00", AUTH), 400, "invalid_request", "limit");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations?cursor=%ZZ", AUTH), 400, "invalid_request", "query");
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/events?after=%ZZ", AUTH), 400, "invalid_request", "query");
   }
 
   @Test
@@ -185,34 +165,34 @@ class ClientInputTest {
         body.copy().put("prompt", "a").put("metadata", new JsonObject().put("k\u0000", 1))).failureCode());
     assertEquals(400, busFailure(Addresses.SUBMIT, body.copy().put("prompt", "a").put("idempotencyKey", "k\u0000")).failureCode());
     assertEquals(404, busFailure(Addresses.GET, new JsonObject().put("id", "gen_\u0000")).failureCode());
-    assertEquals(0, db.count("SELECT count(*) FROM generations"));
+    assertEquals(0, service.db().count("SELECT count(*) FROM generations"));
   }
 
   @Test
   void protocolErrorsOnTheApiPortHaveTheErrorBody() {
-    assertRefused(RawHttp.get(apiPort, "/nowhere", AUTH), 404, "not_found", null);
-    assertRefused(RawHttp.exchange(apiPort, RawHttp.head("DELETE", "/v1/generations", AUTH).getBytes(StandardCharsets.US_ASCII)),
+    assertRefused(RawHttp.get(service.httpPort(), "/nowhere", AUTH), 404, "not_found", null);
+    assertRefused(RawHttp.exchange(service.httpPort(), RawHttp.head("DELETE", "/v1/generations", AUTH).getBytes(StandardCharsets.US_ASCII)),
         405, "method_not_allowed", null);
-    assertRefused(RawHttp.exchange(apiPort, "NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+    assertRefused(RawHttp.exchange(service.httpPort(), "NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
         400, "invalid_request", null);
-    assertRefused(RawHttp.exchange(apiPort, "GET /v1/providers HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"
+    assertRefused(RawHttp.exchange(service.httpPort(), "GET /v1/providers HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"
         .getBytes(StandardCharsets.US_ASCII)), 400, "invalid_request", null);
-    assertRefused(RawHttp.get(apiPort, "/v1/generations/" + "x".repeat(10_000), AUTH), 414, "uri_too_long", null);
-    assertRefused(RawHttp.get(apiPort, "/v1/providers", AUTH, "X-Big: " + "x".repeat(10_000)), 431, "headers_too_large", null);
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/generations/" + "x".repeat(10_000), AUTH), 414, "uri_too_long", null);
+    assertRefused(RawHttp.get(service.httpPort(), "/v1/providers", AUTH, "X-Big: " + "x".repeat(10_000)), 431, "headers_too_large", null);
   }
 
   @Test
   void protocolErrorsOnTheWebhookPortHaveTheErrorBody() {
-    assertRefused(RawHttp.get(webhookPort, "/nowhere"), 404, "not_found", null);
-    assertRefused(RawHttp.get(webhookPort, "/webhooks/runblob-sora/token"), 405, "method_not_allowed", null);
-    assertRefused(RawHttp.postJson(webhookPort, "/webhooks/runblob-sora/%ZZ", "{}".getBytes(StandardCharsets.UTF_8)),
+    assertRefused(RawHttp.get(service.webhookPort(), "/nowhere"), 404, "not_found", null);
+    assertRefused(RawHttp.get(service.webhookPort(), "/webhooks/runblob-sora/token"), 405, "method_not_allowed", null);
+    assertRefused(RawHttp.postJson(service.webhookPort(), "/webhooks/runblob-sora/%ZZ", "{}".getBytes(StandardCharsets.UTF_8)),
         400, "invalid_request", null);
-    assertRefused(RawHttp.postJson(webhookPort, "/webhooks/%ZZ/token", "{}".getBytes(StandardCharsets.UTF_8)),
+    assertRefused(RawHttp.postJson(service.webhookPort(), "/webhooks/%ZZ/token", "{}".getBytes(StandardCharsets.UTF_8)),
         400, "invalid_request", null);
-    assertRefused(RawHttp.exchange(webhookPort, "NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+    assertRefused(RawHttp.exchange(service.webhookPort(), "NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
         400, "invalid_request", null);
-    assertRefused(RawHttp.get(webhookPort, "/webhooks/" + "x".repeat(10_000)), 414, "uri_too_long", null);
-    assertRefused(RawHttp.get(webhookPort, "/webhooks/a/b", "X-Big: " + "x".repeat(10_000)), 431, "headers_too_large", null);
+    assertRefused(RawHttp.get(service.webhookPort(), "/webhooks/" + "x".repeat(10_000)), 414, "uri_too_long", null);
+    assertRefused(RawHttp.get(service.webhookPort(), "/webhooks/a/b", "X-Big: " + "x".repeat(10_000)), 431, "headers_too_large", null);
   }
 
   private static ReplyException busFailure(String address, JsonObject body) throws Exception {

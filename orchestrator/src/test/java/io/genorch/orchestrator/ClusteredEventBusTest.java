@@ -4,40 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.genorch.common.bus.Addresses;
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ORCH_CLUSTER=true: another Vert.x node of the Hazelcast cluster submits and reads generations over the bus. */
 class ClusteredEventBusTest {
 
-  private static TestDatabase db;
-  private static Orchestrator service;
+  static {
+    System.setProperty("hazelcast.local.localAddress", "127.0.0.1"); // before the service's cluster manager starts
+  }
+
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders().set("ORCH_CLUSTER", "true");
   private static Vertx client;
 
   @BeforeAll
-  static void start() {
-    System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
-    db = TestDatabase.create();
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.put("ORCH_CLUSTER", "true");
-    service = TestOrchestrators.start(env);
+  static void joinTheCluster() {
     client = Vertx.builder().withClusterManager(new HazelcastClusterManager()).buildClustered().await();
   }
 
   @AfterAll
-  static void stop() {
+  static void leaveTheCluster() {
     if (client != null) {
       client.close().await();
     }
-    TestOrchestrators.stop(service);
-    db.close();
   }
 
   @Test

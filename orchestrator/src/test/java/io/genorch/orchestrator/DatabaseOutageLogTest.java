@@ -4,54 +4,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** While the database does not answer, the client API answers 503 and logs that once, and once when it is back. */
 class DatabaseOutageLogTest {
 
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders();
+
   private static final String FAULT_LOG = "io.genorch.orchestrator.api.FaultLog";
-
-  private static TestDatabase db;
-  private static Orchestrator service;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
-  }
 
   @Test
   void anOutageIsLoggedOnceAndItsEndOnce() {
-    assertEquals(200, api.get("/v1/generations").status());
+    assertEquals(200, service.api().get("/v1/generations").status());
     try (LogCapture logs = new LogCapture()) {
-      db.refuseConnections();
+      service.db().refuseConnections();
 
       Await.until("the outage to be logged", Duration.ofSeconds(20), () -> {
-        assertUnavailable(api.get("/v1/generations"));
+        assertUnavailable(service.api().get("/v1/generations"));
         return faultLines(logs);
       }, lines -> !lines.isEmpty());
       for (int i = 0; i < 10; i++) {
-        assertUnavailable(api.get("/v1/generations"));
-        assertUnavailable(api.get("/v1/generations/gen_01M8F3YCNNZY25VXR5082SR31M"));
+        assertUnavailable(service.api().get("/v1/generations"));
+        assertUnavailable(service.api().get("/v1/generations/gen_01M8F3YCNNZY25VXR5082SR31M"));
       }
 
-      db.allowConnections();
+      service.db().allowConnections();
       Await.until("the end of the outage to be logged", Duration.ofSeconds(20), () -> faultLines(logs),
           lines -> lines.size() >= 2);
-      assertEquals(200, api.get("/v1/generations").status());
+      assertEquals(200, service.api().get("/v1/generations").status());
 
       List<ILoggingEvent> lines = faultLines(logs);
       assertEquals(2, lines.size(), lines.toString());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -14,9 +13,9 @@ import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Holds GET /openapi.json against the service's real answers: each answer's status must be documented for its
@@ -24,23 +23,14 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiConformanceTest {
 
-  private static TestDatabase db;
-  private static Orchestrator service;
-  private static ApiClient api;
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders();
+
   private static JsonObject doc;
 
   @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    service = TestOrchestrators.start(TestOrchestrators.baseConfig(db));
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
+  static void readDocument() {
     doc = new ApiClient(service.httpPort(), null).get("/openapi.json").json();
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
   }
 
   private static JsonObject body() {
@@ -50,30 +40,30 @@ class OpenApiConformanceTest {
 
   @Test
   void everyAnswerMatchesTheDocument() {
-    ApiClient.Response created = api.createGeneration(body(), "Idempotency-Key", "doc-1");
+    ApiClient.Response created = service.api().createGeneration(body(), "Idempotency-Key", "doc-1");
     conforms("/v1/generations", "post", created);
     String id = created.json().getString("id");
-    conforms("/v1/generations", "post", api.createGeneration(body(), "Idempotency-Key", "doc-1"));
-    conforms("/v1/generations", "post", api.createGeneration(body().put("prompt", "x"), "Idempotency-Key", "doc-1"));
-    conforms("/v1/generations", "post", api.createGeneration(body().put("durationSeconds", 7)));
-    conforms("/v1/generations", "post", api.post("/v1/generations", "nope"));
-    conforms("/v1/generations", "post", api.post("/v1/generations", "{\"prompt\":\"" + "a".repeat(1_100_000) + "\"}"));
-    conforms("/v1/generations", "post", api.postRaw("/v1/generations",
+    conforms("/v1/generations", "post", service.api().createGeneration(body(), "Idempotency-Key", "doc-1"));
+    conforms("/v1/generations", "post", service.api().createGeneration(body().put("prompt", "x"), "Idempotency-Key", "doc-1"));
+    conforms("/v1/generations", "post", service.api().createGeneration(body().put("durationSeconds", 7)));
+    conforms("/v1/generations", "post", service.api().post("/v1/generations", "nope"));
+    conforms("/v1/generations", "post", service.api().post("/v1/generations", "{\"prompt\":\"" + "a".repeat(1_100_000) + "\"}"));
+    conforms("/v1/generations", "post", service.api().postRaw("/v1/generations",
         java.net.http.HttpRequest.BodyPublishers.ofString("{}"), "Content-Type", "text/plain"));
     conforms("/v1/generations", "post", new ApiClient(service.httpPort(), "bad").createGeneration(body()));
-    conforms("/v1/generations", "get", api.get("/v1/generations?limit=1"));
-    conforms("/v1/generations", "get", api.get("/v1/generations?limit=0"));
-    conforms("/v1/generations/{id}", "get", api.get("/v1/generations/" + id));
-    conforms("/v1/generations/{id}", "get", api.get("/v1/generations/gen_missing"));
-    conforms("/v1/generations/{id}/events", "get", api.get("/v1/generations/" + id + "/events"));
-    conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/" + id + "/outputs/0"));
-    conforms("/v1/generations/{id}/outputs/{index}", "get", api.get("/v1/generations/gen_missing/outputs/0"));
-    conforms("/v1/providers", "get", api.get("/v1/providers"));
-    conforms("/v1/models", "get", api.get("/v1/models"));
+    conforms("/v1/generations", "get", service.api().get("/v1/generations?limit=1"));
+    conforms("/v1/generations", "get", service.api().get("/v1/generations?limit=0"));
+    conforms("/v1/generations/{id}", "get", service.api().get("/v1/generations/" + id));
+    conforms("/v1/generations/{id}", "get", service.api().get("/v1/generations/gen_missing"));
+    conforms("/v1/generations/{id}/events", "get", service.api().get("/v1/generations/" + id + "/events"));
+    conforms("/v1/generations/{id}/outputs/{index}", "get", service.api().get("/v1/generations/" + id + "/outputs/0"));
+    conforms("/v1/generations/{id}/outputs/{index}", "get", service.api().get("/v1/generations/gen_missing/outputs/0"));
+    conforms("/v1/providers", "get", service.api().get("/v1/providers"));
+    conforms("/v1/models", "get", service.api().get("/v1/models"));
     JsonObject routed = new JsonObject().put("model", "sora-2").put("prompt", "a cat");
-    conforms("/v1/generations", "post", api.createGeneration(routed));
-    conforms("/v1/generations", "post", api.createGeneration(routed.copy().put("durationSeconds", 7)));
-    conforms("/v1/events", "get", api.get("/v1/events?after=0&limit=10"));
+    conforms("/v1/generations", "post", service.api().createGeneration(routed));
+    conforms("/v1/generations", "post", service.api().createGeneration(routed.copy().put("durationSeconds", 7)));
+    conforms("/v1/events", "get", service.api().get("/v1/events?after=0&limit=10"));
   }
 
   @Test
@@ -126,7 +116,7 @@ class OpenApiConformanceTest {
     JsonObject generationSchema = (JsonObject) inline(new JsonObject().put("$ref", "#/components/schemas/Generation"));
     Validator validator = Validator.create(JsonSchema.of(generationSchema),
         new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("https://genorch.invalid/"));
-    JsonObject good = api.createGeneration(body()).json();
+    JsonObject good = service.api().createGeneration(body()).json();
     assertTrue(validator.validate(good).getValid());
     assertFalse(validator.validate(good.copy().put("status", "done")).getValid(), "the check would notice a wrong status word");
     assertEquals(false, validator.validate(good.copy().put("id", "x")).getValid());

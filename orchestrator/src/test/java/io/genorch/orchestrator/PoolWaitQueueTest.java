@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,32 +14,17 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A database that cannot keep up: requests beyond the pool's wait queue are refused at once, with Retry-After. */
 class PoolWaitQueueTest {
 
-  private static TestDatabase db;
-  private static Orchestrator service;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.put("ORCH_PG_POOL_SIZE", "1");
-    env.put("ORCH_PG_POOL_WAIT_QUEUE", "1");
-    service = TestOrchestrators.start(env);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders()
+      .set("ORCH_PG_POOL_SIZE", "1")
+      .set("ORCH_PG_POOL_WAIT_QUEUE", "1");
 
   @Test
   void requestsBeyondTheWaitQueueGet503WithRetryAfter() throws Exception {
@@ -48,7 +32,7 @@ class PoolWaitQueueTest {
     HttpRequest list = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/v1/generations"))
         .header("Authorization", "Bearer " + TestOrchestrators.API_KEY).timeout(Duration.ofSeconds(30)).GET().build();
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-    try (Connection holder = db.connect(); Statement statement = holder.createStatement()) {
+    try (Connection holder = service.db().connect(); Statement statement = holder.createStatement()) {
       // the pool's one connection blocks on this lock, and one more request waits for it: the rest find the queue full
       holder.setAutoCommit(false);
       statement.execute("LOCK TABLE generations IN ACCESS EXCLUSIVE MODE");

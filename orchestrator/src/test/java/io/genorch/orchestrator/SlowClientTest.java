@@ -17,9 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,23 +33,10 @@ class SlowClientTest {
   /** The bound plus the guard's check interval, with room for a loaded machine; the trickle alone would go on. */
   private static final long CLOSED_WITHIN_MS = 4_000;
 
-  private static TestDatabase db;
-  private static Orchestrator service;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.put("ORCH_HTTP_HEADER_TIMEOUT_MS", String.valueOf(HEADER_TIMEOUT_MS));
-    env.put("ORCH_HTTP_BODY_TIMEOUT_MS", String.valueOf(BODY_TIMEOUT_MS));
-    service = TestOrchestrators.start(env);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withoutProviders()
+      .set("ORCH_HTTP_HEADER_TIMEOUT_MS", String.valueOf(HEADER_TIMEOUT_MS))
+      .set("ORCH_HTTP_BODY_TIMEOUT_MS", String.valueOf(BODY_TIMEOUT_MS));
 
   private static int port(String which) {
     return which.equals("api") ? service.httpPort() : service.webhookPort();

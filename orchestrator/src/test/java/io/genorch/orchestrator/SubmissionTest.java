@@ -4,68 +4,44 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.testing.Await;
-import io.genorch.common.testing.SimulatedProviders;
-import io.genorch.common.testing.TestDatabase;
-import io.genorch.simulator.ProviderSimulator;
 import io.genorch.simulator.SimJob;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The submission pipeline against the simulated providers, with injected faults. */
 class SubmissionTest {
 
-  private static TestDatabase db;
-  private static SimulatedProviders providers;
-  private static Orchestrator service;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(30));
-    Map<String, String> env = TestOrchestrators.baseConfig(db);
-    env.putAll(providers.enable(ProviderSimulator.PROVIDERS.toArray(String[]::new)));
-    env.put("ORCH_SUBMIT_SWEEP_MS", "100");
-    env.put("ORCH_SUBMIT_BACKOFF_MS", "100");
-    env.put("ORCH_SUBMIT_MAX_ATTEMPTS", "3");
-    env.put("ORCH_PROVIDER_TIMEOUT_MS", "1500");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_RPM", "2");
-    service = TestOrchestrators.start(env);
-    api = new ApiClient(service.httpPort(), TestOrchestrators.API_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestOrchestrators.stop(service);
-    providers.close();
-    db.close();
-  }
+  @RegisterExtension
+  static final ServiceUnderTest service = ServiceUnderTest.withAllProviders(Duration.ofSeconds(30))
+      .set("ORCH_SUBMIT_SWEEP_MS", "100")
+      .set("ORCH_SUBMIT_BACKOFF_MS", "100")
+      .set("ORCH_SUBMIT_MAX_ATTEMPTS", "3")
+      .set("ORCH_PROVIDER_TIMEOUT_MS", "1500")
+      .set("ORCH_PROVIDER_VIDGO_MAX_RPM", "2");
 
   private static String create(String provider, String prompt) {
-    ApiClient.Response r = api.createGeneration(new JsonObject().put("provider", provider).put("prompt", prompt));
+    ApiClient.Response r = service.api().createGeneration(new JsonObject().put("provider", provider).put("prompt", prompt));
     assertEquals(202, r.status(), r.body());
     return r.json().getString("id");
   }
 
   private static JsonObject awaitStatus(String id, String... statuses) {
     return Await.until(id + " to reach " + List.of(statuses), Duration.ofSeconds(20),
-        () -> api.get("/v1/generations/" + id).json(), g -> List.of(statuses).contains(g.getString("status")));
+        () -> service.api().get("/v1/generations/" + id).json(), g -> List.of(statuses).contains(g.getString("status")));
   }
 
   private static List<JsonObject> timeline(String id, String type) {
-    JsonArray data = api.get("/v1/generations/" + id + "/events").json().getJsonArray("data");
+    JsonArray data = service.api().get("/v1/generations/" + id + "/events").json().getJsonArray("data");
     return data.stream().map(JsonObject.class::cast).filter(e -> e.getString("type").equals(type)).toList();
   }
 
   private static SimJob onlyJobWithPrompt(String provider, String prompt) {
-    List<SimJob> jobs = providers.simulator.jobs(provider).stream().filter(j -> prompt.equals(j.prompt())).toList();
+    List<SimJob> jobs = service.providers().simulator.jobs(provider).stream().filter(j -> prompt.equals(j.prompt())).toList();
     assertEquals(1, jobs.size(), "jobs at the provider for '" + prompt + "'");
     return jobs.get(0);
   }
@@ -73,7 +49,7 @@ class SubmissionTest {
   @Test
   void anAcceptedGenerationIsSubmittedInTheProvidersFormatAndCompletedByItsWebhook() {
     String prompt = "a fox in the snow";
-    String id = api.createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", prompt)
+    String id = service.api().createGeneration(new JsonObject().put("provider", "runblob-sora").put("prompt", prompt)
         .put("aspectRatio", "16:9").put("durationSeconds", 15)).json().getString("id");
     JsonObject done = awaitStatus(id, "succeeded", "failed");
     assertEquals("succeeded", done.getString("status"), done.encodePrettily());
@@ -99,7 +75,7 @@ class SubmissionTest {
             .map(e -> e.getString("type")).toList(),
         t -> t.contains("generation.succeeded"));
     assertEquals(List.of("generation.submitted", "generation.succeeded"), types);
-    JsonArray log = api.get("/v1/events?after=0&limit=1000").json().getJsonArray("data");
+    JsonArray log = service.api().get("/v1/events?after=0&limit=1000").json().getJsonArray("data");
     List<String> logged = log.stream().map(JsonObject.class::cast)
         .filter(e -> e.getJsonObject("generation").getString("id").equals(id)).map(e -> e.getString("type")).toList();
     assertEquals(types, logged, "the durable log holds the same events, in order");
@@ -163,20 +139,20 @@ class SubmissionTest {
     JsonObject done = awaitStatus(id, "succeeded");
     assertEquals(job.taskId(), done.getString("providerTaskId"), "the late webhook bound the task id");
     assertEquals("webhook", done.getString("resolvedBy"));
-    assertEquals(1, providers.simulator.jobs("runblob-kling-o3").stream().filter(j -> prompt.equals(j.prompt())).count(),
+    assertEquals(1, service.providers().simulator.jobs("runblob-kling-o3").stream().filter(j -> prompt.equals(j.prompt())).count(),
         "sent once only");
   }
 
   @Test
   void theFleetWideRateLimitKeepsTheRestQueued() throws Exception {
-    db.execute("UPDATE provider_permit_slots SET used_at = '-infinity' WHERE provider = 'vidgo'"); // a fresh budget
+    service.db().execute("UPDATE provider_permit_slots SET used_at = '-infinity' WHERE provider = 'vidgo'"); // a fresh budget
     List<String> ids = List.of(create("vidgo", "r1"), create("vidgo", "r2"), create("vidgo", "r3"), create("vidgo", "r4"));
     Await.until("two of them sent", () -> ids.stream()
-        .filter(id -> !api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count(), n -> n >= 2);
+        .filter(id -> !service.api().get("/v1/generations/" + id).json().getString("status").equals("queued")).count(), n -> n >= 2);
     // a generation queued after them and sent: the sweeps have gone past the two that wait
     awaitStatus(create("runblob-sora", "after the budget"), "submitted", "processing", "succeeded");
-    long waiting = ids.stream().filter(id -> api.get("/v1/generations/" + id).json().getString("status").equals("queued")).count();
+    long waiting = ids.stream().filter(id -> service.api().get("/v1/generations/" + id).json().getString("status").equals("queued")).count();
     assertEquals(2, waiting, "ORCH_PROVIDER_VIDGO_MAX_RPM=2 lets two through in 60 s; the others wait, queued");
-    assertEquals(2, db.count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'vidgo' AND used_at > now() - interval '60 seconds'"));
+    assertEquals(2, service.db().count("SELECT count(*) FROM provider_permit_slots WHERE provider = 'vidgo' AND used_at > now() - interval '60 seconds'"));
   }
 }
