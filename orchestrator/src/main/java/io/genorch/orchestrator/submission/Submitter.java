@@ -93,7 +93,8 @@ public final class Submitter implements Work<Submitter.Claim> {
 
   /**
    * Admissions (permit and 'sending' mark) and state changes gathered into batches: requests made while this many
-   * (admissions: one) are under way wait for the next, which takes up to {@link #BATCH} of them in one statement or transaction.
+   * (admissions: one) are under way wait for the next, which takes up to {@link #BATCH} of them in one statement or
+   * transaction.
    */
   static final int BATCH = 128;
   static final int IN_FLIGHT = 2;
