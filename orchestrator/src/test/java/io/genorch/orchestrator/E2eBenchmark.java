@@ -124,7 +124,7 @@ class E2eBenchmark {
       long sent = awaitSent(db, "send %", SENDS);
       long allSent = System.nanoTime() - started;
       // the reader catches up with every event sequenced so far, then stops
-      long lastSeq = db.count("SELECT coalesce(max(seq), 0) FROM lifecycle_events");
+      long lastSeq = db.count("SELECT coalesce(max(seq), 0) FROM lifecycle_positions");
       Await.until("the events reader reaches seq " + lastSeq, Duration.ofSeconds(60), reader::after, seen -> seen >= lastSeq);
       reader.stop();
       long[] sorted = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();

@@ -54,7 +54,6 @@ import java.util.function.Function;
 public final class GenerationStore {
 
   private final Pool pool;
-  private final Pool eventLogPool;
   private final EventBus eventBus;
   private final Consumer<Generation> onAdvanced;
   private final Duration copyOutputsFor;
@@ -93,7 +92,6 @@ public final class GenerationStore {
   public GenerationStore(Pool pool, Pool eventLogPool, EventBus eventBus, Consumer<Generation> onAdvanced,
       Duration copyOutputsFor, int maxAttempts) {
     this.maxAttempts = maxAttempts;
-    this.eventLogPool = eventLogPool;
     this.pool = pool;
     this.eventBus = eventBus;
     this.onAdvanced = onAdvanced;
@@ -313,17 +311,16 @@ public final class GenerationStore {
 
   /**
    * Lifecycle events after {@code seq}, each as published plus its {@code seq}. A sequencer pass that starts after
-   * this call runs first (shared with the readers that ask meanwhile), so every event committed before this call is
-   * there; if the pass cannot run (another one hangs), what is positioned is still read: a later read gets the rest,
-   * after these. Both go through the event log's own connections.
+   * this call runs first (shared with the readers that ask meanwhile, and sent with their reads in one go), so every
+   * event committed before this call is there; if the pass cannot run (another one hangs), what is positioned is
+   * still read: a later read gets the rest, after these. Both go through the event log's own connections.
    */
   public Future<List<JsonObject>> lifecycleEventsAfter(long seq, int limit) {
-    return sequencer.passBeforeRead().compose(v -> eventLogPool.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
-        .execute(Tuple.of(seq, limit)).map(rows -> {
-          List<JsonObject> events = new ArrayList<>();
-          rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
-          return events;
-        }));
+    return sequencer.readAfterPass(seq, limit).map(rows -> {
+      List<JsonObject> events = new ArrayList<>();
+      rows.forEach(row -> events.add(((JsonObject) row.getValue("payload")).copy().put("seq", row.getLong("seq"))));
+      return events;
+    });
   }
 
   /** Adds a timeline entry that changes nothing else (a retried submit, a check that learned nothing new). */

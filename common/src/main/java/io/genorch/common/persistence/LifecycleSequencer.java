@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +21,13 @@ import org.slf4j.LoggerFactory;
  * transaction, every committed event that has none. Passes exclude each other fleet-wide by an advisory lock, so
  * any number of instances may run one, and nothing is kept in memory between passes, so a restart loses nothing.
  *
- * <p>After {@link #start}, the passes of this process run one at a time, through one {@link Coalescer}: a pass runs
- * when this process commits a transition ({@link #wake}), when a reader asks for one ({@link #passBeforeRead}; every
- * reader that asks while a pass is under way shares the next one), {@value #RETRY_MS} ms after a pass that found
- * another instance's pass holding the lock while events waited, and every {@value #FALLBACK_MS} ms (for events of
- * instances that stopped before positioning theirs). An idle process runs one pass a second.
+ * <p>After {@link #start}, this process runs two kinds of pass, each one at a time through a {@link Coalescer} of its
+ * own: <em>wake</em> passes when this process commits a transition ({@link #wake}), {@value #RETRY_MS} ms after one
+ * that found another pass holding the lock while events waited, and every {@value #FALLBACK_MS} ms (for events of
+ * instances that stopped before positioning theirs; an idle process runs one pass a second); and <em>read</em>
+ * passes ({@link #readAfterPass}), each followed on its connection by the reads of every reader that asked while
+ * the previous one ran. The two kinds run side by side, each on one of the event log's two connections: a read pass
+ * that comes while a wake pass holds the lock waits for it inside PostgreSQL and starts the moment it commits.
  */
 public final class LifecycleSequencer {
 
@@ -40,15 +44,16 @@ public final class LifecycleSequencer {
 
   private static final String READ_PASS_FAILED = "Lifecycle sequencer pass before a read failed; reading what is positioned: {}";
 
-  /** Who asked for a pass: a reader waits for the lock (boundedly), a wake does not. */
-  private enum Ask { WAKE, READER }
+  /** One reader's page: positions after {@code after}, at most {@code limit}. */
+  private record Read(long after, int limit) {}
 
   private final Pool pool;
   private final AtomicBoolean started = new AtomicBoolean();
   /** A wake is queued and not yet taken into a pass: further wakes until then add nothing. */
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean stopped;
-  private volatile Coalescer<Ask, Void> passes;
+  private volatile Coalescer<Boolean, Void> passes;
+  private volatile Coalescer<Read, RowSet<Row>> reads;
   private Vertx vertx;
   private long timer = -1;
   private final AtomicLong passesRun = new AtomicLong();
@@ -65,7 +70,9 @@ public final class LifecycleSequencer {
   public void start(Vertx vertx) {
     if (started.compareAndSet(false, true)) {
       this.vertx = vertx;
-      passes = new Coalescer<>(vertx.getOrCreateContext(), Integer.MAX_VALUE, 1, this::passFor, null);
+      io.vertx.core.Context context = vertx.getOrCreateContext();
+      passes = new Coalescer<>(context, Integer.MAX_VALUE, 1, this::wakePass, null);
+      reads = new Coalescer<>(context, Integer.MAX_VALUE, 1, this::readAfterPass, null);
       timer = vertx.setPeriodic(FALLBACK_MS, id -> wake());
     }
   }
@@ -103,44 +110,71 @@ public final class LifecycleSequencer {
   /** Asks for a pass soon; wakes that come while one is queued or under way are coalesced into the next pass. */
   void wake() {
     if (started.get() && !stopped && !wakeQueued.getAndSet(true)) {
-      passes.submit(Ask.WAKE);
+      passes.submit(Boolean.TRUE);
     }
   }
 
   /**
-   * Completes after a pass that started after this call, so that the reader sees every event committed before it;
-   * readers asking together share one pass, which waits a bounded time for a pass elsewhere. When the pass cannot
-   * run, the reader still reads what is positioned. Before {@link #start} (tests) each reader runs its own pass.
+   * The positioned events after {@code after} ({@link Sql#SELECT_LIFECYCLE_EVENTS_AFTER}), read after a pass that
+   * started after this call, so that the reader sees every event committed before it (with more than {@value
+   * #BATCH} waiting, the first {@value #BATCH} of them; the next read gets the rest, after these). Readers asking
+   * together share one pass, which waits a bounded time for a pass elsewhere; when it cannot run, the reads still
+   * answer what is positioned. Before {@link #start} (tests) each reader runs its own pass.
    */
-  Future<Void> passBeforeRead() {
-    Coalescer<Ask, Void> running = passes;
-    Future<Void> pass = running == null ? pass(true).mapEmpty() : running.submit(Ask.READER);
-    return pass.recover(err -> {
-      LOG.warn(READ_PASS_FAILED, err.toString());
-      return Future.succeededFuture();
-    });
+  Future<RowSet<Row>> readAfterPass(long after, int limit) {
+    Coalescer<Read, RowSet<Row>> running = reads;
+    Read read = new Read(after, limit);
+    return running == null ? readAfterPass(List.of(read)).get(0) : running.submit(read);
   }
 
-  /** One pass for everyone who asked since the last one began; a reader among them makes it wait for the lock. */
-  private List<Future<Void>> passFor(List<Ask> asks) {
-    boolean forReader = asks.contains(Ask.READER);
-    if (asks.contains(Ask.WAKE)) {
-      wakeQueued.set(false);
+  /**
+   * One read pass and then every read asked for, on one connection, sent together: PostgreSQL runs them in order,
+   * each in its own transaction, so the reads see the pass's positions without a round trip in between (under load
+   * each wait for an answer and the next turn of the event loop cost several ms).
+   */
+  private List<Future<RowSet<Row>>> readAfterPass(List<Read> asked) {
+    passesRun.incrementAndGet();
+    passesForReaders.incrementAndGet();
+    Future<List<RowSet<Row>>> answered = pool.withConnection(conn -> {
+      Future<Integer> pass = position(conn, true);
+      List<Future<RowSet<Row>>> each = asked.stream().map(read -> conn.preparedQuery(Sql.SELECT_LIFECYCLE_EVENTS_AFTER)
+          .execute(Tuple.of(read.after(), read.limit()))).toList();
+      Future<Void> passed = pass.<Void>map(positioned -> {
+        if (positioned == BATCH) {
+          wake(); // more were waiting: the wake passes position the rest
+        }
+        return null;
+      }).recover(err -> {
+        if (!stopped) {
+          LOG.warn(READ_PASS_FAILED, err.toString());
+        }
+        return Future.succeededFuture();
+      });
+      return passed.compose(v -> Future.all(each)).map(all -> all.<RowSet<Row>>list());
+    });
+    List<Future<RowSet<Row>>> answers = new java.util.ArrayList<>(asked.size());
+    for (int i = 0; i < asked.size(); i++) {
+      int at = i;
+      answers.add(answered.map(all -> all.get(at)));
     }
-    Future<Void> answer = pass(forReader).<Void>map(positioned -> {
+    return answers;
+  }
+
+  /** One wake pass for every wake since the last one began. */
+  private List<Future<Void>> wakePass(List<Boolean> wakes) {
+    wakeQueued.set(false);
+    Future<Void> answer = pass(false).<Void>map(positioned -> {
       if (positioned < 0 && lagSeconds > 0 && !stopped) {
         vertx.setTimer(RETRY_MS, id -> wake());
       }
       return null;
     }).recover(err -> {
       if (!stopped) {
-        LOG.warn(forReader
-            ? READ_PASS_FAILED
-            : "Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
+        LOG.warn("Lifecycle sequencer pass failed; the next one retries: {}", err.toString());
       }
       return Future.succeededFuture();
     });
-    return asks.stream().map(ask -> answer).toList();
+    return wakes.stream().map(wake -> answer).toList();
   }
 
   /**
@@ -160,18 +194,22 @@ public final class LifecycleSequencer {
   }
 
   private Future<Integer> positionAll(boolean waitForLock, int positionedSoFar) {
-    return pool.preparedQuery(Sql.SEQUENCE_LIFECYCLE_EVENTS).execute(Tuple.of(BATCH, waitForLock)).compose(rows -> {
-      Row row = rows.iterator().next();
-      int positioned = row.getLong("positioned").intValue();
-      if (positionedSoFar == 0) {
-        recordLag(row.getDouble("lag_seconds"));
-      }
+    return position(pool, waitForLock).compose(positioned -> {
       if (positioned < 0) {
         return Future.succeededFuture(positionedSoFar == 0 ? -1 : positionedSoFar);
       }
       return positioned == BATCH
           ? positionAll(waitForLock, positionedSoFar + positioned)
           : Future.succeededFuture(positionedSoFar + positioned);
+    });
+  }
+
+  /** One statement of a pass, in its own transaction: at most {@value #BATCH} positioned, -1 when it skipped. */
+  private Future<Integer> position(SqlClient client, boolean waitForLock) {
+    return client.preparedQuery(Sql.SEQUENCE_LIFECYCLE_EVENTS).execute(Tuple.of(BATCH, waitForLock)).map(rows -> {
+      Row row = rows.iterator().next();
+      recordLag(row.getDouble("lag_seconds"));
+      return row.getLong("positioned").intValue();
     });
   }
 

@@ -102,8 +102,10 @@ public final class Sql {
   static final String UPDATE_OUTPUTS =
       "UPDATE generations SET outputs = $2, updated_at = $3 WHERE id = $1 RETURNING " + GENERATION_COLUMNS;
 
+  /** Positions (V15) are rows of their own, each naming its event; a position whose event retention removed is skipped. */
   static final String SELECT_LIFECYCLE_EVENTS_AFTER =
-      "SELECT seq, payload FROM lifecycle_events WHERE seq > $1 ORDER BY seq LIMIT $2";
+      "SELECT p.seq, e.payload FROM lifecycle_positions p JOIN lifecycle_events e ON e.id = p.event_id"
+          + " WHERE p.seq > $1 ORDER BY p.seq LIMIT $2";
 
   // Webhooks (GenerationStore.settleWebhook, recordWebhookEntry): a stored delivery is settled in the transaction that
   // applies it, so applying and marking it processed commit together.
@@ -265,12 +267,19 @@ public final class Sql {
           + " WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < now() - make_interval(secs => $1)"
           + " LIMIT $2 FOR UPDATE SKIP LOCKED)";
 
-  /** An event a callback row still references (a callback not yet settled) stays: the sender reads its payload. */
+  /**
+   * An event a callback row still references (a callback not yet settled) stays: the sender reads its payload. Its
+   * position goes with it (V15), or, if it never got one, its entry waiting for one; answers one row per event
+   * deleted.
+   */
   static final String DELETE_OLD_LIFECYCLE_EVENTS =
-      "DELETE FROM lifecycle_events WHERE id IN (SELECT e.id FROM lifecycle_events e"
+      "WITH gone AS (DELETE FROM lifecycle_events WHERE id IN (SELECT e.id FROM lifecycle_events e"
           + " WHERE e.occurred_at < now() - make_interval(secs => $1)"
           + " AND NOT EXISTS (SELECT 1 FROM client_callbacks c WHERE c.event_id = e.id)"
-          + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)";
+          + " LIMIT $2 FOR UPDATE OF e SKIP LOCKED) RETURNING id, tx),"
+          + " positions AS (DELETE FROM lifecycle_positions p USING gone WHERE p.event_id = gone.id),"
+          + " pending AS (DELETE FROM lifecycle_pending q USING gone WHERE q.tx = gone.tx AND q.id = gone.id)"
+          + " SELECT id FROM gone";
 
   // provider circuits (ProviderHealth): one row per provider, every decision one statement over it
 

@@ -145,15 +145,55 @@ class LifecycleStreamTest {
   }
 
   @Test
+  void aPositionIsARowOfItsOwnAndTheEventIsNeverWrittenAgain() throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    String event = Await.result(store.apply(id, change(GenerationStatus.SUBMITTED))).event().id();
+    String where = " FROM lifecycle_events WHERE id = '" + event + "'";
+    // the row version: where it lies (ctid as page * 2^16 + item) and the transaction that wrote it
+    String version = "SELECT ((ctid::text::point)[0] * 65536 + (ctid::text::point)[1])::bigint";
+    long place = db.count(version + where);
+    long writer = db.count("SELECT xmin::text::bigint" + where);
+
+    List<JsonObject> read = Await.result(store.lifecycleEventsAfter(0, 10));
+
+    assertEquals(List.of(event), ids(read));
+    assertEquals(place, db.count(version + where), "the event's row is the one its transition wrote");
+    assertEquals(writer, db.count("SELECT xmin::text::bigint" + where), "positioning did not update it");
+    assertEquals(0, db.count("SELECT xmax::text::bigint" + where), "nor locked it");
+    assertEquals(read.get(0).getLong("seq"), db.count("SELECT seq FROM lifecycle_positions WHERE event_id = '" + event + "'"));
+    assertEquals(0, db.count("SELECT count(*) FROM lifecycle_pending"), "it no longer waits for a position");
+  }
+
+  @Test
+  void anEventRolledBackLeavesNothingWaitingForAPosition() throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    try (Connection writer = db.connect()) {
+      writer.setAutoCommit(false);
+      try (var insert = writer.prepareStatement("INSERT INTO lifecycle_events (id, type, generation_id, payload)"
+          + " VALUES ('evt_undone', 'generation.submitted', ?, '{}')")) {
+        insert.setString(1, id);
+        insert.executeUpdate();
+      }
+      try (var st = writer.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM lifecycle_pending")) {
+        rs.next();
+        assertEquals(1, rs.getLong(1), "any insert, from any statement, waits for a position");
+      }
+      writer.rollback();
+    }
+    assertEquals(0, db.count("SELECT count(*) FROM lifecycle_pending"));
+    assertTrue(Await.result(store.lifecycleEventsAfter(0, 10)).isEmpty());
+  }
+
+  @Test
   void theSequencerPositionsCommittedEventsWithoutAnyReader(Vertx vertx) throws Exception {
     store.sequencer().start(vertx);
     String id = Await.result(store.create(request(), null)).generation().id();
     Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (db.count("SELECT count(*) FROM lifecycle_events WHERE seq IS NULL") > 0 && System.nanoTime() < deadline) {
+    while (db.count("SELECT count(*) FROM lifecycle_pending") > 0 && System.nanoTime() < deadline) {
       TimeUnit.MILLISECONDS.sleep(5);
     }
-    assertEquals(1, db.count("SELECT count(*) FROM lifecycle_events WHERE seq IS NOT NULL"));
+    assertEquals(1, db.count("SELECT count(*) FROM lifecycle_positions"));
   }
 
   @Test
@@ -207,6 +247,32 @@ class LifecycleStreamTest {
           "the first reader's pass, and one for the 20 that asked while it ran");
       assertEquals(20, seenByAll.size());
       assertTrue(seenByAll.stream().allMatch(e -> e.getString("id").equals(event)), "each sees what committed before it asked");
+    }
+  }
+
+  @Test
+  void aReadersPassDoesNotQueueBehindAWakePassButWaitsForItsLockInsideTheDatabase(Vertx vertx) throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    db.execute("INSERT INTO lifecycle_events (id, type, generation_id, payload) VALUES ('evt_slow', 'generation.submitted', '"
+        + id + "', '{\"id\":\"evt_slow\"}')");
+    store.sequencer().start(vertx);
+    String waitingFor = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = '%s'"
+        + " AND (database IS NULL OR database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
+    try (Connection blocker = db.connect()) {
+      // the event's pending entry, row-locked elsewhere: a wake pass that takes it waits, holding the sequencer lock
+      blocker.setAutoCommit(false);
+      try (var st = blocker.createStatement()) {
+        st.executeQuery("SELECT id FROM lifecycle_pending FOR UPDATE").close();
+      }
+      store.sequencer().wake();
+      Await.until("the wake pass waits for the entry", () -> db.count(waitingFor.formatted("transactionid")), n -> n == 1);
+
+      Future<List<JsonObject>> read = store.lifecycleEventsAfter(0, 10);
+
+      Await.until("the reader's pass is already at the database, waiting for the sequencer lock",
+          () -> db.count(waitingFor.formatted("advisory")), n -> n == 1);
+      blocker.rollback();
+      assertEquals(List.of("evt_slow"), ids(Await.result(read)), "and reads what the wake pass positioned");
     }
   }
 

@@ -100,18 +100,23 @@ class RetentionJobTest {
     callback("evt_old_pending", OLD, false);
     event("evt_recent_delivered", RECENT);
     callback("evt_recent_delivered", RECENT, true);
+    db.execute("SELECT sequence_lifecycle_events(100, true)"); // the events so far have their positions
+    event("evt_old_unpositioned", OLD);
     db.execute("INSERT INTO generation_events (generation_id, type, at) VALUES ('gen_r', 'succeeded', " + OLD + ")");
 
     Map<Kind, Long> deleted = Await.result(defaults(500).run());
 
     assertEquals(Map.of(Kind.WEBHOOK_DELIVERIES, 1L, Kind.IDEMPOTENCY_KEYS, 1L, Kind.SETTLED_CALLBACKS, 1L,
-        Kind.LIFECYCLE_EVENTS, 2L), deleted);
+        Kind.LIFECYCLE_EVENTS, 3L), deleted);
     assertEquals("old unprocessed,recent processed", remaining("convert_from(body, 'UTF8')", "webhook_deliveries"),
         "a delivery not yet processed is kept whatever its age");
     assertEquals("recent", remaining("key", "idempotency_keys"));
     assertEquals("evt_old_pending,evt_recent_delivered", remaining("id", "lifecycle_events"),
         "an event whose callback is still pending is kept for the sender");
     assertEquals("evt_old_pending,evt_recent_delivered", remaining("event_id", "client_callbacks"));
+    assertEquals("evt_old_pending,evt_recent_delivered", remaining("event_id", "lifecycle_positions"),
+        "a deleted event's position goes with it");
+    assertEquals("", remaining("id", "lifecycle_pending"), "and so does the entry of one deleted before its position");
     assertEquals(1, db.count("SELECT count(*) FROM generation_events"), "the timeline stays");
     assertEquals(1, db.count("SELECT count(*) FROM generations"), "generations stay");
   }
