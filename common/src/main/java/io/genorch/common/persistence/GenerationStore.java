@@ -358,27 +358,21 @@ public final class GenerationStore {
         });
   }
 
-  /** Claimed → sending, with the request's lease; false when the claim ran out meanwhile. */
-  public Future<Boolean> markSending(String id, Duration lease) {
-    return pool.preparedQuery(Sql.MARK_SENDING).execute(Tuple.of(id, seconds(lease))).map(rows -> rows.size() > 0);
-  }
-
   /**
-   * {@link #markSending} of several claims in one statement: one answer per id, in the order given (false for a
-   * claim that ran out meanwhile).
+   * Takes permit slots of {@code provider}'s per-minute budget ({@code budget} in any 60 s) for the first of the
+   * claims {@code ids} it can, and marks those claims 'sending' (with the request's {@code lease}), in one statement,
+   * so one commit covers both: if it fails, neither happened and the claims are still 'claimed'. The database side of
+   * {@link ProviderGate#tryAcquireFor}, which holds the in-flight bound.
    */
-  public List<Future<Boolean>> markSendingAll(List<String> ids, Duration lease) {
-    if (ids.size() == 1) {
-      return List.of(markSending(ids.get(0), lease));
-    }
-    Future<Set<String>> marked = pool.preparedQuery(Sql.MARK_SENDING_ALL)
-        .execute(Tuple.of(ids.toArray(String[]::new), seconds(lease)))
+  public Future<ProviderGate.Taken<String>> takePermitsAndMarkSending(String provider, int budget, List<String> ids,
+      Duration lease) {
+    return pool.preparedQuery(Sql.TAKE_PERMITS_AND_MARK_SENDING)
+        .execute(Tuple.of(provider, budget, null, ids.size(), ids.toArray(String[]::new), seconds(lease)))
         .map(rows -> {
-          Set<String> set = new HashSet<>();
-          rows.forEach(row -> set.add(row.getString("id")));
-          return set;
+          Row row = rows.iterator().next();
+          Set<String> marked = new HashSet<>(Arrays.asList(row.getArrayOfStrings("marked")));
+          return new ProviderGate.Taken<>(row.getLong("granted").intValue(), row.getLong("raced").intValue(), marked);
         });
-    return ids.stream().map(id -> marked.map(set -> set.contains(id))).toList();
   }
 
   /** Sending → pending, due again after {@code wait} (a transient failure). */

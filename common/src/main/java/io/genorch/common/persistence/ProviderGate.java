@@ -8,12 +8,15 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -146,6 +149,78 @@ public final class ProviderGate {
           return permits;
         })
         .onFailure(err -> counter.addAndGet(-asked));
+  }
+
+  /**
+   * What one statement that takes slots for some requests did ({@link #tryAcquireFor}): how many slots it took (for
+   * the first {@code granted} requests given, in order), how many it lost in a race to add a new slot (asked again),
+   * and which of the granted requests it let go ahead in the same statement (e.g. the rows it marked as being sent).
+   */
+  public record Taken<T>(int granted, int raced, Set<T> admitted) {}
+
+  /** One request's answer from {@link #tryAcquireFor}. */
+  public record Admission(Permit permit, boolean refused) {
+    /** The budget (in flight or per minute) is spent: nothing was written for this request. */
+    static final Admission REFUSED = new Admission(null, true);
+    /** A slot was taken but the statement did not admit the request: its permit is already given back. */
+    static final Admission NOT_ADMITTED = new Admission(null, false);
+
+    public boolean admitted() {
+      return permit != null;
+    }
+  }
+
+  /**
+   * Permits for some requests to one provider, as {@link #tryAcquireMany} grants them, with {@code take} doing the
+   * database part: given the provider's per-minute budget and the requests that have an in-flight place, it takes a
+   * slot for each of the first ones it can in one statement, which may do more in the same transaction (the
+   * submitter marks the granted rows 'sending' there, so a permit and the mark are one commit and a failure leaves
+   * neither). Requests granted a slot but not admitted get their in-flight place back at once (the slot stays
+   * spent: the budget is never exceeded, only underused). Answers one admission per request, in the order given.
+   */
+  public <T> Future<List<Admission>> tryAcquireFor(String provider, List<T> requests,
+      BiFunction<Integer, List<T>, Future<Taken<T>>> take) {
+    AtomicInteger counter = counter(provider);
+    int max = maxInFlight.applyAsInt(provider);
+    int reserved;
+    while (true) {
+      int current = counter.get();
+      reserved = Math.max(0, Math.min(requests.size(), max - current));
+      if (reserved == 0 || counter.compareAndSet(current, current + reserved)) {
+        break;
+      }
+    }
+    if (reserved == 0) {
+      return Future.succeededFuture(requests.stream().map(r -> Admission.REFUSED).toList());
+    }
+    int asked = reserved;
+    Set<T> admitted = new HashSet<>();
+    return takeFor(maxRpm.applyAsInt(provider), requests.subList(0, asked), take, admitted, MAX_SLOT_RACES)
+        .map(granted -> {
+          counter.addAndGet(admitted.size() - asked);
+          List<Admission> answers = new ArrayList<>(requests.size());
+          for (int i = 0; i < requests.size(); i++) {
+            T request = requests.get(i);
+            answers.add(i >= granted ? Admission.REFUSED
+                : admitted.contains(request) ? new Admission(new Permit(provider), false) : Admission.NOT_ADMITTED);
+          }
+          return answers;
+        })
+        .onFailure(err -> counter.addAndGet(-asked));
+  }
+
+  /** How many of {@code requests} (the first ones) got a slot; asks again for those lost in a race to add a slot. */
+  private <T> Future<Integer> takeFor(int budget, List<T> requests, BiFunction<Integer, List<T>, Future<Taken<T>>> take,
+      Set<T> admitted, int racesLeft) {
+    return take.apply(budget, requests).compose(taken -> {
+      admitted.addAll(taken.admitted());
+      int granted = taken.granted();
+      if (taken.raced() == 0 || granted >= requests.size() || racesLeft == 0) {
+        return Future.succeededFuture(granted);
+      }
+      return takeFor(budget, requests.subList(granted, requests.size()), take, admitted, racesLeft - 1)
+          .map(more -> granted + more);
+    });
   }
 
   /** How many slots were taken, up to {@code wanted}; asks again for the ones lost in a race to add a slot. */

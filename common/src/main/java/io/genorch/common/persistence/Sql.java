@@ -226,20 +226,28 @@ public final class Sql {
    * what they do not cover, new slots above the highest, up to the budget. Answers how many were granted and how
    * many new slots other requests added at the same moment ({@code raced}: ask again for those).
    */
-  static final String TAKE_PERMIT_SLOTS =
-      "WITH free AS (SELECT slot FROM provider_permit_slots"
-          + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
-          + " ORDER BY used_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
-          + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
-          + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
-          + " top AS (SELECT coalesce(max(slot) + 1, 0) AS first FROM provider_permit_slots WHERE provider = $1),"
-          + " candidate AS (SELECT top.first + i AS slot FROM top,"
-          + " generate_series(0, $4::int - 1 - (SELECT count(*)::int FROM free)) AS i WHERE top.first + i < $2),"
-          + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
-          + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
-          + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)"
-          + " SELECT (SELECT count(*) FROM taken) + (SELECT count(*) FROM added) AS granted,"
-          + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced FROM " + PERMIT_COMMIT_UNFLUSHED;
+  static final String TAKE_PERMIT_SLOTS = "WITH " + permitSlotsTaken()
+      + " SELECT (SELECT count(*) FROM taken) + (SELECT count(*) FROM added) AS granted,"
+      + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced FROM " + PERMIT_COMMIT_UNFLUSHED;
+
+  /**
+   * The CTEs of {@link #TAKE_PERMIT_SLOTS} ($1 provider, $2 budget, $3 clock or null, $4 wanted), shared with
+   * {@link #TAKE_PERMITS_AND_MARK_SENDING}: {@code taken} and {@code added} are the slots granted, {@code candidate}
+   * the new ones tried.
+   */
+  private static String permitSlotsTaken() {
+    return "free AS (SELECT slot FROM provider_permit_slots"
+        + " WHERE provider = $1 AND slot < $2 AND used_at < coalesce($3::timestamptz, now()) - interval '60 seconds'"
+        + " ORDER BY used_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
+        + " taken AS (UPDATE provider_permit_slots s SET used_at = coalesce($3::timestamptz, now())"
+        + " FROM free WHERE s.provider = $1 AND s.slot = free.slot RETURNING s.slot),"
+        + " top AS (SELECT coalesce(max(slot) + 1, 0) AS first FROM provider_permit_slots WHERE provider = $1),"
+        + " candidate AS (SELECT top.first + i AS slot FROM top,"
+        + " generate_series(0, $4::int - 1 - (SELECT count(*)::int FROM free)) AS i WHERE top.first + i < $2),"
+        + " added AS (INSERT INTO provider_permit_slots (provider, slot, used_at)"
+        + " SELECT $1, slot, coalesce($3::timestamptz, now()) FROM candidate"
+        + " ON CONFLICT (provider, slot) DO NOTHING RETURNING slot)";
+  }
 
   /**
    * The backlog gauges, each a count over one partial index (the same predicates the sweeps' claims use), so the
@@ -362,17 +370,22 @@ public final class Sql {
   }
 
   /**
-   * With a permit in hand, just before the request is written: from here on the provider may get it, so a stop
-   * leaves it to be settled as ambiguous. The new next_submit_at is the lease of the request in flight.
+   * A permit and the 'sending' mark in one statement, so one commit covers both: takes up to $4 slots of provider
+   * $1's budget ($2 in any 60 s, clock $3 or null) as {@link #TAKE_PERMIT_SLOTS} does, and marks the first as many
+   * of the claims $5 (in that order) claimed → 'sending', with the request's lease $6 as their new next_submit_at:
+   * from here on the provider may get the request, so a stop leaves it to be settled as ambiguous. A claim that ran out
+   * meanwhile is not marked (its slot stays spent: the budget is underused, never exceeded). If the statement fails,
+   * neither happened: the claims are still 'claimed', to be given back to pending, never taken for ambiguous.
+   * Answers the slots granted, the new slots lost to a race (ask again for those claims) and the ids marked.
    */
-  public static final String MARK_SENDING =
-      "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
-          + " WHERE id = $1 AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
-
-  /** As {@link #MARK_SENDING}, for the claims $1 at once: answers the ids marked. */
-  public static final String MARK_SENDING_ALL =
-      "UPDATE generations SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $2)"
-          + " WHERE id = ANY($1::text[]) AND status = 'queued' AND submit_state = 'claimed' RETURNING id";
+  public static final String TAKE_PERMITS_AND_MARK_SENDING = "WITH " + permitSlotsTaken() + ","
+      + " granted AS (SELECT (SELECT count(*) FROM taken) + (SELECT count(*) FROM added) AS n),"
+      + " marked AS (UPDATE generations g SET submit_state = 'sending', next_submit_at = now() + make_interval(secs => $6)"
+      + " FROM unnest($5::text[]) WITH ORDINALITY AS c (id, n), granted"
+      + " WHERE g.id = c.id AND c.n <= granted.n AND g.status = 'queued' AND g.submit_state = 'claimed' RETURNING g.id)"
+      + " SELECT (SELECT n FROM granted) AS granted,"
+      + " (SELECT count(*) FROM candidate) - (SELECT count(*) FROM added) AS raced,"
+      + " ARRAY(SELECT id FROM marked) AS marked";
 
   /** After a transient failure: wait for the next attempt. */
   public static final String RETRY_SUBMIT_LATER =

@@ -5,8 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * after the other in claim order), the lease (an item whose turn comes after its claim ran out is left to whoever
  * claims it next), the per-round memo of refused permits ({@link Round}), and {@link #stop()}, which starts nothing
  * new and completes when the round in flight has finished. A {@link Work} only says how to claim and how to do one
- * item. All state is touched on the context that started the loop.
+ * item. All state is touched on the context that started the loop. With {@link Options#claimAhead} rounds overlap:
+ * the next batch is claimed while the previous one's items still run (see there).
  *
  * @param <T> one claimed item
  */
@@ -42,8 +47,19 @@ public final class LeasedWorkLoop<T> {
    * @param concurrency   items in progress at once
    * @param lease         how long a claim is held; the claim statement pushes the item's due time this far
    * @param sweepInterval how often the loop looks for due work without being woken
+   * @param claimAhead    rounds overlap: the next batch is claimed as soon as fewer items wait to start than there
+   *     are lanes, while the previous batches' items still run, instead of after the whole round has finished, so
+   *     one slow item does not hold back the next claim. The lanes, the order per lane key and {@code concurrency}
+   *     span the rounds (an item waits behind the earlier items of its key, whatever round claimed them).
    */
-  public record Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval) {
+  public record Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval,
+      boolean claimAhead) {
+
+    /** Rounds one after the other (each drained before the next claim). */
+    public Options(String name, int batchSize, int concurrency, Duration lease, Duration sweepInterval) {
+      this(name, batchSize, concurrency, lease, sweepInterval, false);
+    }
+
     public Options {
       Objects.requireNonNull(name, "name");
       if (batchSize < 1 || concurrency < 1) {
@@ -95,9 +111,21 @@ public final class LeasedWorkLoop<T> {
   public static final class Round {
     private final Set<String> refused = new HashSet<>();
     private final long leaseEndNanos;
+    private final Consumer<Object> yieldLane;
 
-    Round(long leaseEndNanos) {
+    Round(long leaseEndNanos, Consumer<Object> yieldLane) {
       this.leaseEndNanos = leaseEndNanos;
+      this.yieldLane = yieldLane;
+    }
+
+    /**
+     * What is left of {@code item} (recording its outcome, say) needs no lane: its lane's next item may start now.
+     * The item still counts as in progress (for {@link #stop()} and idleness) until its future completes; at most
+     * {@code concurrency} items are in that state at once. Only with {@link Options#claimAhead} (else nothing
+     * happens); callable from any thread, once or more.
+     */
+    public void yieldLane(Object item) {
+      yieldLane.accept(item);
     }
 
     public boolean wasRefused(String permit) {
@@ -185,6 +213,10 @@ public final class LeasedWorkLoop<T> {
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
+      if (options.claimAhead()) {
+        dispatch(); // skips what waits to start
+        settleIdle();
+      }
       idle.future().onComplete(stoppedPromise);
     });
     return stoppedPromise.future();
@@ -214,6 +246,14 @@ public final class LeasedWorkLoop<T> {
     if (stopped) {
       return;
     }
+    if (options.claimAhead()) {
+      woken = true;
+      if (idle.future().isComplete()) {
+        idle = Promise.promise();
+      }
+      claimAhead();
+      return;
+    }
     if (running) {
       woken = true;
       return;
@@ -226,7 +266,7 @@ public final class LeasedWorkLoop<T> {
   private void round() {
     woken = false;
     rounds.incrementAndGet();
-    Round round = new Round(System.nanoTime() + options.lease().toNanos());
+    Round round = new Round(System.nanoTime() + options.lease().toNanos(), item -> {});
     onLoopContext(work.claim(options.batchSize(), options.lease()))
         .compose(batch -> {
           claimed.addAndGet(batch.size());
@@ -308,6 +348,149 @@ public final class LeasedWorkLoop<T> {
       }
       return inOrder(items, round);
     });
+  }
+
+  // Claiming ahead (Options.claimAhead): the items of every claimed round wait in one queue per lane key; at most
+  // `concurrency` lanes run an item at once, each lane one item at a time in claim order. A claim is made while
+  // something is due (a wake, or the last claim came back full) and fewer items wait to start than there are lanes.
+
+  /** An item waiting to start, with the round that claimed it (its lease and refusal memo). */
+  private record Waiting<T>(T item, Round round) {}
+
+  /** Items waiting to start, per lane key, lanes in the order they became ready. Only touched on the context. */
+  private final Map<Object, ArrayDeque<Waiting<T>>> lanes = new HashMap<>();
+  private final ArrayDeque<Object> readyLanes = new ArrayDeque<>();
+  private int waitingCount;
+  private int activeCount;
+  /** Items in progress that yielded their lane. */
+  private int yieldedCount;
+  /** Items holding a lane, by identity, to the action that frees it. */
+  private final Map<Object, Runnable> holding = new IdentityHashMap<>();
+  private boolean claiming;
+  private boolean dispatching;
+
+  private boolean busy() {
+    return claiming || activeCount > 0 || yieldedCount > 0 || waitingCount > 0;
+  }
+
+  private void claimAhead() {
+    if (stopped || claiming || !woken || waitingCount >= options.concurrency()) {
+      return;
+    }
+    claiming = true;
+    woken = false;
+    rounds.incrementAndGet();
+    Round round = new Round(System.nanoTime() + options.lease().toNanos(), this::yieldLaneOf);
+    onLoopContext(work.claim(options.batchSize(), options.lease())).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        LOG.warn("{}: claiming failed; the next sweep tries again: {}", options.name(), ar.cause().toString());
+      } else {
+        List<T> batch = ar.result();
+        claimed.addAndGet(batch.size());
+        for (T item : batch) {
+          Object key = work.laneKey(item);
+          Object lane = key == null ? new Object() : key;
+          ArrayDeque<Waiting<T>> queue = lanes.get(lane);
+          if (queue == null) {
+            queue = new ArrayDeque<>();
+            lanes.put(lane, queue);
+            readyLanes.add(lane); // a lane with a queue is either ready or running an item, never both
+          }
+          queue.add(new Waiting<>(item, round));
+          waitingCount++;
+        }
+        if (batch.size() >= options.batchSize()) {
+          woken = true; // a full batch: more is probably due
+        }
+      }
+      dispatch();
+      claimAhead();
+      settleIdle();
+    });
+  }
+
+  /**
+   * Starts items of ready lanes while fewer than {@code concurrency} hold a lane (and fewer than that many have
+   * yielded theirs and are still finishing); skips them once stopped or run out.
+   */
+  private void dispatch() {
+    if (dispatching) {
+      return; // an item that ended at once, inside the loop below: the loop goes on (no recursion per item)
+    }
+    dispatching = true;
+    while (activeCount < options.concurrency() && yieldedCount < options.concurrency() && !readyLanes.isEmpty()) {
+      Object lane = readyLanes.poll();
+      ArrayDeque<Waiting<T>> queue = lanes.get(lane);
+      Waiting<T> next = queue.poll();
+      waitingCount--;
+      if (stopped || next.round().leaseExpired()) {
+        skipped.incrementAndGet();
+        laneFree(lane, queue);
+        continue;
+      }
+      activeCount++;
+      // runs once: when the work yields the lane, or when the item ends without having yielded it
+      Runnable freeLane = () -> {
+        activeCount--;
+        laneFree(lane, queue);
+      };
+      holding.put(next.item(), freeLane);
+      Future<?> processed;
+      try {
+        processed = work.process(next.item(), next.round());
+      } catch (RuntimeException e) {
+        processed = Future.failedFuture(e);
+      }
+      onLoopContext(processed).onComplete(ar -> {
+        if (ar.succeeded()) {
+          done.incrementAndGet();
+        } else {
+          failed.incrementAndGet();
+          LOG.warn("{}: {} not done now, due again when its lease ends: {}", options.name(), next.item(),
+              ar.cause().toString());
+        }
+        if (holding.remove(next.item()) != null) {
+          freeLane.run();
+        } else {
+          yieldedCount--;
+        }
+        dispatch();
+        claimAhead();
+        settleIdle();
+      });
+    }
+    dispatching = false;
+  }
+
+  /** {@link Round#yieldLane}: frees the lane of an item still in progress. */
+  private void yieldLaneOf(Object item) {
+    if (Vertx.currentContext() != context) {
+      context.runOnContext(v -> yieldLaneOf(item));
+      return;
+    }
+    Runnable freeLane = holding.remove(item);
+    if (freeLane != null) {
+      yieldedCount++;
+      freeLane.run();
+      dispatch();
+      claimAhead();
+    }
+  }
+
+  /** The lane's item ended (or was skipped): its next item is ready, behind the lanes already waiting. */
+  private void laneFree(Object lane, ArrayDeque<Waiting<T>> queue) {
+    if (queue.isEmpty()) {
+      lanes.remove(lane);
+    } else {
+      readyLanes.add(lane);
+    }
+  }
+
+  private void settleIdle() {
+    if (!busy() && (stopped || !woken)) {
+      idle.tryComplete();
+    }
   }
 
   /** Continues on the loop's context whatever thread completes the work's future, so loop state stays confined. */

@@ -268,6 +268,7 @@ class LeasedWorkLoopTest {
     loop.start();
     Await.until("the backlog measured", () -> loop.stats().due(), n -> n != null && n == 7);
   }
+
   @Test
   void itemsClaimedInTheRoundsTransactionAreSettledInItAndCommittedOnceWhenTheRoundEnds() {
     insert(6, 6);
@@ -323,5 +324,117 @@ class LeasedWorkLoopTest {
     assertTrue(loop.stats().failed() >= 6, "the rolled-back round counts its items as failed: " + loop.stats());
     assertEquals(0, db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
         + " AND state LIKE 'idle in transaction%'"), "no connection left inside a transaction");
+  }
+
+  private static Options ahead(String name, int batch, int concurrency) {
+    return new Options(name, batch, concurrency, Duration.ofMinutes(1), Duration.ofHours(1), true);
+  }
+
+  @Test
+  void claimingAheadDoesNotWaitForASlowItemOfTheRound() {
+    insert(20, 20);
+    Promise<Void> held = Promise.promise();
+    LeasedWorkLoop<Item> loop = loop(ahead("ahead", 5, 4), (item, round) ->
+        item.id() == 1 ? held.future() : Future.succeededFuture());
+    loop.start();
+    // round by round, item 1 would hold its round and so every later claim: here the other 19 get done meanwhile
+    Await.until("every item but the held one done", this::notDone, n -> n == 1);
+    assertTrue(loop.stats().rounds() >= 4, "later batches were claimed while item 1 ran: " + loop.stats());
+    held.complete();
+    Await.until("the held one done too", this::notDone, n -> n == 0);
+    assertEquals(0, db.count("SELECT count(*) FROM work_items WHERE done_count <> 1"), "each item done once");
+    assertEquals(20, loop.stats().claimed());
+  }
+
+  @Test
+  void claimingAheadKeepsEachLaneInClaimOrderAcrossRoundsAndTheLaneBound() {
+    insert(120, 3);
+    Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    Map<String, List<Integer>> order = new ConcurrentHashMap<>();
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger maxParallel = new AtomicInteger();
+    AtomicInteger parallel = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(ahead("ahead-lanes", 10, 8), (item, round) -> {
+      if (running.computeIfAbsent(item.lane(), k -> new AtomicInteger()).incrementAndGet() > 1) {
+        overlaps.incrementAndGet();
+      }
+      maxParallel.accumulateAndGet(parallel.incrementAndGet(), Math::max);
+      order.computeIfAbsent(item.lane(), k -> new CopyOnWriteArrayList<>()).add(item.id());
+      Promise<Void> done = Promise.promise();
+      vertx.setTimer(2, t -> {
+        running.get(item.lane()).decrementAndGet();
+        parallel.decrementAndGet();
+        done.complete();
+      });
+      return done.future();
+    });
+    loop.start();
+    Await.until("every item done", this::notDone, n -> n == 0);
+    assertEquals(0, overlaps.get(), "two items of one lane ran at once, across rounds");
+    assertEquals(3, maxParallel.get(), "three lanes, run side by side");
+    order.values().forEach(ids -> assertEquals(ids.stream().sorted().toList(), ids));
+    assertEquals(0, db.count("SELECT count(*) FROM work_items WHERE done_count <> 1"), "each item done once");
+  }
+
+  @Test
+  void claimingAheadNeverRunsMoreThanConcurrency() {
+    insert(200, 200);
+    AtomicInteger parallel = new AtomicInteger();
+    AtomicInteger maxParallel = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(ahead("ahead-bound", 7, 5), (item, round) -> {
+      maxParallel.accumulateAndGet(parallel.incrementAndGet(), Math::max);
+      Promise<Void> done = Promise.promise();
+      vertx.setTimer(1, t -> {
+        parallel.decrementAndGet();
+        done.complete();
+      });
+      return done.future();
+    });
+    loop.start();
+    Await.until("every item done", this::notDone, n -> n == 0);
+    assertEquals(5, maxParallel.get());
+    assertEquals(200, loop.stats().done());
+  }
+
+  @Test
+  void stopWhileClaimingAheadLetsTheItemInFlightFinishAndStartsNothingNew() {
+    insert(10, 1);
+    Promise<Void> first = Promise.promise();
+    AtomicInteger started = new AtomicInteger();
+    LeasedWorkLoop<Item> loop = loop(ahead("ahead-stop", 5, 1), (item, round) -> {
+      started.incrementAndGet();
+      return first.future();
+    });
+    loop.start();
+    Await.until("the first item started", started::get, n -> n == 1);
+    Future<Void> stopped = loop.stop();
+    assertFalse(stopped.isComplete(), "stop completes only once the item in flight is done");
+    first.complete();
+    Await.result(stopped);
+    assertEquals(1, started.get(), "nothing new started after stop");
+    assertEquals(9, notDone(), "the rest stays due for whoever claims it next");
+    assertEquals(loop.stats().claimed() - 1, loop.stats().skipped(), "every other claimed item skipped");
+  }
+  @Test
+  void anItemThatYieldsItsLaneLetsTheLanesNextStartAndCountsUntilItEnds() {
+    insert(6, 1);
+    List<Promise<Void>> held = new CopyOnWriteArrayList<>();
+    LeasedWorkLoop<Item> loop = loop(ahead("yield", 10, 2), (item, round) -> {
+      Promise<Void> finishing = Promise.promise();
+      held.add(finishing);
+      round.yieldLane(item);
+      return finishing.future();
+    });
+    loop.start();
+    // one lane: without the yield its second item would wait for the first to end
+    Await.until("two items of one lane in progress", held::size, n -> n == 2);
+    held.get(0).complete();
+    Await.until("the next started once one ended (at most concurrency yielded ones)", held::size, n -> n == 3);
+    Future<Void> stopped = loop.stop();
+    assertFalse(stopped.isComplete(), "stop waits for the items that yielded their lanes");
+    held.forEach(Promise::tryComplete);
+    Await.result(stopped);
+    assertEquals(3, loop.stats().done());
+    assertEquals(3, notDone(), "nothing started after stop");
   }
 }

@@ -10,7 +10,7 @@ import io.vertx.core.VerticleBase;
 /**
  * Submits accepted generations on two {@link LeasedWorkLoop}s. {@code submission} claims due queued generations in
  * batches of ORCH_SUBMIT_BATCH_SIZE and sends up to ORCH_SUBMIT_CONCURRENCY at once; each accept wakes it (wakes
- * are coalesced into at most one more round, so a burst is drained round after round at the loop's rate), and a
+ * are coalesced; the next batch is claimed while the previous one's sends are still in flight), and a
  * sweep every ORCH_SUBMIT_SWEEP_MS finds retries whose time has come and what other instances accepted.
  * {@code submission-abandoned} picks up what a stopped instance left: claims never sent go back to pending, sends
  * never answered are settled as ambiguous.
@@ -32,8 +32,10 @@ public final class SubmissionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Submitter submitter = new Submitter(ctx, options.backoff(), options.sendLease());
+    // claiming ahead: a round's slow send (up to the provider timeout) must not hold back the next claim, of this
+    // provider's other lanes or of the other providers
     sending = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission", options.batchSize(), concurrency,
-        options.sendLease(), options.sweepInterval()), submitter);
+        options.sendLease(), options.sweepInterval(), true), submitter);
     abandoned = new LeasedWorkLoop<>(vertx, new LeasedWorkLoop.Options("submission-abandoned", options.batchSize(),
         concurrency, options.sendLease(), options.sweepInterval()), submitter.abandoned(sending::wake));
     ctx.metrics().workLoop(sending);

@@ -16,7 +16,7 @@ import io.genorch.common.persistence.GenerationStore.AbandonedSubmission;
 import io.genorch.common.persistence.GenerationStore.Applied;
 import io.genorch.common.persistence.GenerationStore.ChangeOf;
 import io.genorch.common.persistence.ProviderGate;
-import io.genorch.common.persistence.ProviderGate.Permit;
+import io.genorch.common.persistence.ProviderGate.Admission;
 import io.genorch.common.persistence.ProviderHealth;
 import io.genorch.common.persistence.GenerationStore.SubmitClaim;
 import io.genorch.common.work.Coalescer;
@@ -25,6 +25,7 @@ import io.genorch.common.work.LeasedWorkLoop.Round;
 import io.genorch.common.work.LeasedWorkLoop.Work;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,12 +36,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,15 +49,15 @@ import org.slf4j.LoggerFactory;
  * owns when to claim (woken after each accept, coalesced, plus a periodic sweep), how many sends run at once, the
  * lease, and stop. One statement claims a batch of due generations for this instance (several instances never send
  * the same one) and binds each one's fresh callback token, so a callback that races the answer still finds it. Then
- * comes the request permit ({@link io.genorch.common.persistence.ProviderGate}), and only with it is the generation
- * marked 'sending', just before the request is written: a claim that never got that far (no permit, the gate's
- * database call failed, the instance stopped) goes back to pending and is never taken for ambiguous. A provider
- * refused a permit is not asked again for the rest of the round ({@link Round}) nor claimed for in the next second.
- * Every send is recorded as an attempt of the generation (docs/API.md section 8). What lanes ask for at the same
- * moment shares one statement or transaction ({@link Coalescer}): the permits of one provider
- * ({@link io.genorch.common.persistence.ProviderGate#tryAcquireMany}), the 'sending' marks, and the outcomes' state
- * changes ({@link io.genorch.common.persistence.GenerationStore#applyAll}); what is refused or fails is still
- * decided per generation. Outcomes of a send:
+ * comes the request permit ({@link io.genorch.common.persistence.ProviderGate}), and the generation is marked
+ * 'sending' in the same statement (one commit, just before the request is written): a claim that never got that far
+ * (no permit, the statement failed, the instance stopped) is still 'claimed', goes back to pending and is never taken
+ * for ambiguous. A provider refused a permit is not asked again for the rest of the round ({@link Round}) nor claimed
+ * for in the next second. Every send is recorded as an attempt of the generation (docs/API.md section 8). What lanes
+ * ask for at the same moment shares one statement or transaction ({@link Coalescer}): the permits and marks of one
+ * provider ({@link ProviderGate#tryAcquireFor}), and the outcomes' state changes
+ * ({@link io.genorch.common.persistence.GenerationStore#applyAll}); what is refused or fails is still decided per
+ * generation. Outcomes of a send:
  * <ul>
  *   <li>accepted: submitted, with the poller's first check and the deadline scheduled;</li>
  *   <li>refused (4xx) because of the request (its input, content policy): failed at once with the provider's reason,
@@ -92,15 +92,19 @@ public final class Submitter implements Work<Submitter.Claim> {
   private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
 
   /**
-   * Permit requests, 'sending' marks and state changes gathered into batches: requests made while this many are
-   * under way wait for the next, which takes up to {@link #BATCH} of them in one statement or transaction.
+   * Admissions (permit and 'sending' mark) and state changes gathered into batches: requests made while this many
+   * (admissions: one) are under way wait for the next, which takes up to {@link #BATCH} of them in one statement or
+   * transaction.
    */
   static final int BATCH = 128;
   static final int IN_FLIGHT = 2;
 
-  /** Made on the loop's context at the first claim (null until then, or off a Vert.x context: no batching). */
-  private Coalescer<String, Optional<Permit>> permits;
-  private Coalescer<String, Boolean> marks;
+  /**
+   * Made on the loop's context at the first claim (null until then, or off a Vert.x context: no batching). One
+   * admission statement at a time per instance: concurrent ones of a provider would race to add the same new permit
+   * slots (on a fresh table every permit adds one) and lose and ask again; the batch grows instead.
+   */
+  private Coalescer<Claim, Admission> admissions;
   private Coalescer<ChangeOf, Applied> changes;
   /** Acceptances told to the circuit: one statement per provider in a batch (the write is the same for each). */
   private Coalescer<String, Void> successes;
@@ -188,34 +192,48 @@ public final class Submitter implements Work<Submitter.Claim> {
     String id = generation.id();
     ProviderAdapter adapter = ctx.adapter(generation.provider());
     String callbackUrl = webhookBaseUrl + "/webhooks/" + generation.provider() + "/" + claim.token();
-    return withPermit(generation.provider(),
-        () -> markSending(id)
-            .compose(marked -> {
-              if (!marked) {
-                return Future.succeededFuture(false); // the claim ran out meanwhile and went back to pending
-              }
-              Instant sentAt = Instant.now();
-              return ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
-                  .compose(result -> settle(generation, settings, claim.attempt(), sentAt, result, routes))
-                  .map(true);
-            }),
-        () -> {
-          round.refused(generation.provider());
-          refusedUntil.put(generation.provider(), System.nanoTime() + BUDGET_RETRY.toNanos());
-          return releaseClaim(id);
+    return admit(claim)
+        .compose(admission -> {
+          if (admission.refused()) {
+            round.refused(generation.provider());
+            refusedUntil.put(generation.provider(), System.nanoTime() + BUDGET_RETRY.toNanos());
+            return releaseClaim(id);
+          }
+          if (!admission.admitted()) {
+            return Future.succeededFuture(false); // the claim ran out meanwhile and went back to pending
+          }
+          Instant sentAt = Instant.now();
+          Future<Boolean> sent;
+          try {
+            sent = ctx.providerClient().submit(adapter, settings, requestOf(generation), callbackUrl)
+                .compose(result -> {
+                  // the provider answered: the request is no longer in flight, and recording the outcome needs
+                  // neither the permit nor the lane, so the lane's next send starts while this one is recorded
+                  admission.permit().release();
+                  round.yieldLane(claim);
+                  return settle(generation, settings, claim.attempt(), sentAt, result, routes);
+                })
+                .map(true);
+          } catch (RuntimeException e) {
+            sent = Future.failedFuture(e);
+          }
+          return sent.eventually(() -> {
+            admission.permit().release();
+            return Future.succeededFuture();
+          });
         })
         .recover(err -> {
-          // most likely the gate's database call: then nothing was sent and the claim goes back to pending. After
-          // MARK_SENDING the release is a no-op and the send's lease settles it; if the release fails, the
-          // claim's lease brings it back
+          // most likely the admission statement failed: then it did nothing (no slot, no mark) and the claim goes
+          // back to pending. Once marked 'sending' the release is a no-op and the send's lease settles it; if the
+          // release fails, the claim's lease brings it back
           return releaseClaim(id).transform(released -> Future.failedFuture(err));
         });
   }
 
   private synchronized void batchOn(Context context) {
-    if (permits == null && context != null) {
-      permits = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.gate()::tryAcquireEach, null);
-      marks = new Coalescer<>(context, BATCH, IN_FLIGHT, ids -> ctx.store().markSendingAll(ids, sendLease), null);
+    if (admissions == null && context != null) {
+      // gathered per event-loop run: the lanes a claim starts at once ask together, not the first alone
+      admissions = Coalescer.gatheringEachTurn(context, BATCH, 1, this::admitAll, null);
       changes = new Coalescer<>(context, BATCH, IN_FLIGHT, ctx.store()::applyAll, ChangeOf::id);
       successes = new Coalescer<>(context, BATCH, IN_FLIGHT, batch -> {
         Map<String, Future<Void>> once = new HashMap<>();
@@ -224,23 +242,46 @@ public final class Submitter implements Work<Submitter.Claim> {
     }
   }
 
+  /**
+   * Permits and 'sending' marks of claims, one statement per provider in the batch
+   * ({@link ProviderGate#tryAcquireFor} with {@link io.genorch.common.persistence.GenerationStore#takePermitsAndMarkSending}):
+   * a claim is marked only together with its permit, in one commit. One answer per claim, in the order given.
+   */
+  private List<Future<Admission>> admitAll(List<Claim> claims) {
+    Map<String, List<Integer>> byProvider = new LinkedHashMap<>();
+    for (int i = 0; i < claims.size(); i++) {
+      byProvider.computeIfAbsent(claims.get(i).generation().provider(), p -> new ArrayList<>()).add(i);
+    }
+    List<Promise<Admission>> answers = new ArrayList<>(claims.size());
+    for (int i = 0; i < claims.size(); i++) {
+      answers.add(Promise.promise());
+    }
+    byProvider.forEach((provider, asking) -> {
+      List<String> ids = asking.stream().map(i -> claims.get(i).generation().id()).toList();
+      ctx.gate().tryAcquireFor(provider, ids,
+              (budget, some) -> ctx.store().takePermitsAndMarkSending(provider, budget, some, sendLease))
+          .onComplete(ar -> {
+            for (int k = 0; k < asking.size(); k++) {
+              Promise<Admission> answer = answers.get(asking.get(k));
+              if (ar.failed()) {
+                answer.fail(ar.cause());
+              } else {
+                answer.complete(ar.result().get(k));
+              }
+            }
+          });
+    });
+    return answers.stream().map(Promise::future).toList();
+  }
+
+  private Future<Admission> admit(Claim claim) {
+    Coalescer<Claim, Admission> batched = admissions;
+    return batched == null ? admitAll(List.of(claim)).get(0) : batched.submit(claim);
+  }
+
   private Future<Void> recordSuccess(String provider) {
     Coalescer<String, Void> batched = successes;
     return batched == null ? health.recordSuccess(provider) : batched.submit(provider);
-  }
-
-  /** Runs {@code granted} under a permit, released whatever it ends in, or {@code refused} when there is none. */
-  private <T> Future<T> withPermit(String provider, Supplier<Future<T>> granted, Supplier<Future<T>> refused) {
-    Coalescer<String, Optional<Permit>> batched = permits;
-    if (batched == null) {
-      return ctx.gate().withPermit(provider, granted, refused);
-    }
-    return ProviderGate.underPermit(batched.submit(provider), granted, refused);
-  }
-
-  private Future<Boolean> markSending(String id) {
-    Coalescer<String, Boolean> batched = marks;
-    return batched == null ? ctx.store().markSending(id, sendLease) : batched.submit(id);
   }
 
   private Future<Applied> apply(String id, Change change) {
