@@ -302,6 +302,37 @@ class LifecycleStreamTest {
   }
 
   @Test
+  void aGenerationsEventsKeepTheirOrderWhenTheLaterOnesTransactionBeganFirst() throws Exception {
+    String id = Await.result(store.create(request(), null)).generation().id();
+    String insert = "INSERT INTO lifecycle_events (id, type, generation_id, payload)"
+        + " VALUES (?, 'generation.%s', ?, json_build_object('id', ?::text))";
+    try (Connection round = db.connect(); Connection other = db.connect()) {
+      // a webhook round or a batch: its transaction id is taken by its first lock, before this generation's turn
+      round.setAutoCommit(false);
+      try (var st = round.createStatement()) {
+        st.executeQuery("SELECT pg_current_xact_id()").close();
+      }
+      // meanwhile another instance's transition of the generation commits (a newer transaction id)
+      try (var st = other.prepareStatement(insert.formatted("processing"))) {
+        st.setString(1, "evt_earlier");
+        st.setString(2, id);
+        st.setString(3, "evt_earlier");
+        st.executeUpdate();
+      }
+      // then the round gets the row and writes the next transition
+      try (var st = round.prepareStatement(insert.formatted("succeeded"))) {
+        st.setString(1, "evt_later");
+        st.setString(2, id);
+        st.setString(3, "evt_later");
+        st.executeUpdate();
+      }
+      round.commit();
+    }
+    assertEquals(List.of("evt_earlier", "evt_later"), ids(Await.result(store.lifecycleEventsAfter(0, 10))),
+        "in the order they were written, whatever the transactions' ids");
+  }
+
+  @Test
   void anEventRestoredFromAnotherClusterIsPositionedBeforeNewerOnes() throws Exception {
     String id = Await.result(store.create(request(), null)).generation().id();
     Await.result(store.apply(id, change(GenerationStatus.SUBMITTED)));
