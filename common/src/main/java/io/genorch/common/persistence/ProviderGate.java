@@ -218,8 +218,11 @@ public final class ProviderGate {
       if (taken.raced() == 0 || granted >= requests.size() || racesLeft == 0) {
         return Future.succeededFuture(granted);
       }
+      // what the first statement took is committed (the submitter's rows are marked 'sending' by then), so a
+      // failed second try refuses only the rest and never fails the requests already let through
       return takeFor(budget, requests.subList(granted, requests.size()), take, admitted, racesLeft - 1)
-          .map(more -> granted + more);
+          .map(more -> granted + more)
+          .otherwise(err -> granted);
     });
   }
 

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +166,22 @@ class ProviderGateTest {
     assertEquals(3, narrow.tryAcquireMany("narrow", 5, at).await().size());
   }
 
+  @Test
+  void aFailedSecondTryRefusesOnlyTheRequestsItWasFor() {
+    ProviderGate narrow = new ProviderGate(pool, provider -> 1_000, provider -> 10);
+    List<String> asked = new ArrayList<>();
+    // the first statement takes a slot for "a" and lets it through (committed), loses a race for "b"; the retry fails
+    List<ProviderGate.Admission> answers = narrow.<String>tryAcquireFor("racing", List.of("a", "b"), (budget, requests) -> {
+      asked.addAll(requests);
+      return asked.size() == 2
+          ? Future.succeededFuture(new ProviderGate.Taken<>(1, 1, Set.of("a")))
+          : Future.failedFuture(new IllegalStateException("the connection went away"));
+    }).await();
+    assertEquals(List.of("a", "b", "b"), asked, "b asked again after the race");
+    assertTrue(answers.get(0).admitted(), "a was let through by the committed statement and keeps its permit");
+    assertTrue(answers.get(1).refused(), "b is refused, not failed with a");
+    assertEquals(1, narrow.inFlight("racing"), "only a holds an in-flight place");
+  }
 
   /** Each slot's row version and lock marker: any update or row lock changes them. */
   private static String slotVersions(String provider) throws SQLException {
