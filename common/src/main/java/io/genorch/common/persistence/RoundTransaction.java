@@ -34,9 +34,12 @@ public final class RoundTransaction implements TransactionScope {
     // statement, while a round undoes a failed unit to its savepoint and goes on
     // (one simple query, one round trip)
     return pool.getConnection().compose(conn -> conn
-        .query("BEGIN; SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, idleLimit.toMillis())).execute()
+        .query("BEGIN; SET LOCAL idle_in_transaction_session_timeout = "
+            + Math.max(1, Math.min(Integer.MAX_VALUE, idleLimit.toMillis()))).execute()
         .map(v -> new RoundTransaction(conn))
-        .onFailure(err -> conn.close()));
+        // BEGIN may have run before the failure: never hand the connection back to the pool inside a transaction
+        .recover(err -> conn.query("ROLLBACK").execute().eventually(conn::close)
+            .transform(v -> Future.<RoundTransaction>failedFuture(err))));
   }
 
   /** The round's connection, for the claim and for reads that must see what the round wrote. */
