@@ -3,8 +3,6 @@ package io.genorch.orchestrator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genorch.common.ServiceContext;
-import io.genorch.common.config.OrchConfig;
-import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.testing.Await;
 import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
@@ -13,11 +11,9 @@ import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A claim's permit and its 'sending' mark are one statement: when either write fails, neither happened, the claim goes
@@ -28,6 +24,10 @@ class SubmitterAdmissionTest {
 
   private static final Duration LEASE = Duration.ofSeconds(30);
 
+  @RegisterExtension
+  final SubmitterContext fixture = new SubmitterContext()
+      .set("ORCH_PROVIDER_VIDGO_MAX_RPM", "100000")
+      .set("ORCH_PROVIDER_VIDGO_MAX_IN_FLIGHT", "4");
   private TestDatabase db;
   private SimulatedProviders providers;
   private Vertx vertx;
@@ -35,26 +35,15 @@ class SubmitterAdmissionTest {
 
   @BeforeEach
   void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(30));
-    Map<String, String> env = new HashMap<>(providers.enable("vidgo"));
-    env.put("ORCH_PUBLIC_WEBHOOK_BASE_URL", "http://127.0.0.1:9");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_RPM", "100000");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_IN_FLIGHT", "4");
-    vertx = Vertx.vertx();
-    ctx = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
-  }
-
-  @AfterEach
-  void stop() {
-    vertx.close().await();
-    providers.close();
-    db.close();
+    db = fixture.db();
+    providers = fixture.providers();
+    vertx = fixture.vertx();
+    ctx = fixture.ctx();
   }
 
   private void queue(int count) {
     for (int i = 0; i < count; i++) {
-      ctx.store().create(new GenerationRequest("vidgo", "sora-2", "admission " + i, null, "9:16", 10, null, null, null), null)
+      ctx.store().create(SubmitterContext.request("admission " + i), null)
           .await();
     }
   }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genorch.common.ServiceContext;
-import io.genorch.common.config.OrchConfig;
-import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.testing.SimulatedProviders;
 import io.genorch.common.testing.TestDatabase;
@@ -14,12 +12,10 @@ import io.genorch.orchestrator.submission.SubmitBackoff;
 import io.genorch.orchestrator.submission.Submitter;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The permits of one round's sends to one provider are asked for together: the gate is asked far fewer times than
@@ -30,6 +26,10 @@ class SubmitterBatchTest {
   private static final int SENDS = 32;
   private static final Duration LEASE = Duration.ofSeconds(10);
 
+  @RegisterExtension
+  final SubmitterContext fixture = new SubmitterContext()
+      .set("ORCH_PROVIDER_VIDGO_MAX_RPM", "100000")
+      .set("ORCH_PROVIDER_VIDGO_MAX_IN_FLIGHT", String.valueOf(SENDS));
   private TestDatabase db;
   private SimulatedProviders providers;
   private Vertx vertx;
@@ -39,34 +39,23 @@ class SubmitterBatchTest {
 
   @BeforeEach
   void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(30));
-    Map<String, String> env = new HashMap<>(providers.enable("vidgo"));
-    env.put("ORCH_PUBLIC_WEBHOOK_BASE_URL", "http://127.0.0.1:9");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_RPM", "100000");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_IN_FLIGHT", String.valueOf(SENDS));
-    vertx = Vertx.vertx();
-    ServiceContext created = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
-    ProviderGate counting = new ProviderGate(created.pool(), provider -> created.settings(provider).maxRpm(),
+    db = fixture.db();
+    providers = fixture.providers();
+    vertx = fixture.vertx();
+    ServiceContext created = fixture.ctx();
+    ctx = fixture.withGate(new ProviderGate(created.pool(), provider -> created.settings(provider).maxRpm(),
         provider -> {
           gateCalls.incrementAndGet();
           return created.settings(provider).maxInFlight();
-        });
-    ctx = new ServiceContext(created.config(), created.pool(), created.store(), created.providers(),
-        created.providerSettings(), counting, created.providerClient(), created.metrics());
+        }));
   }
 
-  @AfterEach
-  void stop() {
-    vertx.close().await();
-    providers.close();
-    db.close();
-  }
+
 
   @Test
   void aRoundsPermitsOfOneProviderAreAskedForTogether() {
     for (int i = 0; i < SENDS; i++) {
-      ctx.store().create(new GenerationRequest("vidgo", "sora-2", "batch " + i, null, "9:16", 10, null, null, null), null)
+      ctx.store().create(SubmitterContext.request("batch " + i), null)
           .await();
     }
     Submitter submitter = new Submitter(ctx, new SubmitBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 3), LEASE);

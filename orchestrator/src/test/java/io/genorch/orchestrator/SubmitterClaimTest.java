@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.genorch.common.ServiceContext;
-import io.genorch.common.config.OrchConfig;
 import io.genorch.common.domain.Generation;
-import io.genorch.common.domain.GenerationRequest;
 import io.genorch.common.domain.GenerationStatus;
 import io.genorch.common.testing.Await;
 import io.genorch.common.testing.SimulatedProviders;
@@ -19,12 +17,10 @@ import io.genorch.common.persistence.ProviderGate;
 import io.genorch.common.work.LeasedWorkLoop;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the submitter does between claiming a generation and writing its request, round by round: its two loops are
@@ -34,6 +30,8 @@ class SubmitterClaimTest {
 
   private static final Duration LEASE = Duration.ofSeconds(1);
 
+  @RegisterExtension
+  final SubmitterContext fixture = new SubmitterContext().set("ORCH_PROVIDER_VIDGO_MAX_RPM", "2");
   private TestDatabase db;
   private SimulatedProviders providers;
   private Vertx vertx;
@@ -44,21 +42,17 @@ class SubmitterClaimTest {
 
   @BeforeEach
   void start() {
-    db = TestDatabase.create();
-    providers = new SimulatedProviders(0.01, Duration.ofSeconds(30));
-    Map<String, String> env = new HashMap<>(providers.enable("vidgo"));
-    env.put("ORCH_PUBLIC_WEBHOOK_BASE_URL", "http://127.0.0.1:9");
-    env.put("ORCH_PROVIDER_VIDGO_MAX_RPM", "2");
-    vertx = Vertx.vertx();
-    ServiceContext created = ServiceContext.create(vertx, db.open(), OrchConfig.of(env));
+    db = fixture.db();
+    providers = fixture.providers();
+    vertx = fixture.vertx();
+    ServiceContext created = fixture.ctx();
     // the service's gate, but counting what it is asked: each permit asked for reads the provider's budget once
-    ProviderGate counting = new ProviderGate(created.pool(), provider -> {
+    ctx = fixture.withGate(new ProviderGate(created.pool(), provider -> {
       permitsAsked.incrementAndGet();
       return created.settings(provider).maxRpm();
-    }, provider -> created.settings(provider).maxInFlight());
-    ctx = new ServiceContext(created.config(), created.pool(), created.store(), created.providers(),
-        created.providerSettings(), counting, created.providerClient(), created.metrics());
+    }, provider -> created.settings(provider).maxInFlight()));
   }
+
 
   /** Starts the two loops with a sweep too slow to matter and waits out the rounds start() runs at once. */
   private void startLoops(int concurrency) {
@@ -79,15 +73,9 @@ class SubmitterClaimTest {
     return sending.wakeAndAwaitIdle().await();
   }
 
-  @AfterEach
-  void stop() {
-    vertx.close().await();
-    providers.close();
-    db.close();
-  }
 
   private String create(String prompt) {
-    return ctx.store().create(new GenerationRequest("vidgo", "sora-2", prompt, null, "9:16", 10, null, null, null), null)
+    return ctx.store().create(SubmitterContext.request(prompt), null)
         .await().generation().id();
   }
 
